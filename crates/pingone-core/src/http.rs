@@ -1,0 +1,248 @@
+//! The HTTP layer: one shared `reqwest::Client` (no redirects followed, timeouts set), capped
+//! body reads, a correlation ID per request, retries, and one `tracing` span per attempt.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
+use tracing::{Instrument, field};
+
+use crate::clock::{SharedClock, system_clock};
+use crate::error::{Error, TransportError, TransportKind};
+use crate::request::ApiRequest;
+use crate::response::ApiResponse;
+use crate::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
+
+/// The correlation header PingOne accepts on every call (at most 100 characters).
+pub const CORRELATION_HEADER: &str = "x-ping-external-transaction-id";
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Time allowed to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole attempt (connect, send, receive).
+    pub request_timeout: Duration,
+    /// The largest response body read; a larger one is an [`Error::BodyTooLarge`].
+    pub max_body_bytes: usize,
+    /// When to retry.
+    pub retry: RetryPolicy,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            retry: RetryPolicy::default(),
+            user_agent: concat!("pingone-mfa-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// A cheap-to-clone handle on one shared connection pool.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: Arc<HttpConfig>,
+    clock: SharedClock,
+}
+
+impl HttpClient {
+    /// A client with the default settings.
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the TLS backend cannot be initialised.
+    pub fn new() -> Result<Self, Error> {
+        Self::with_config(HttpConfig::default())
+    }
+
+    /// A client with the given settings.
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the TLS backend cannot be initialised.
+    pub fn with_config(config: HttpConfig) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| Error::Build { operation: "create HTTP client".into(), message: e.to_string() })?;
+        Ok(Self { client, config: Arc::new(config), clock: system_clock() })
+    }
+
+    /// Replaces the clock used for `Retry-After` dates.
+    #[must_use]
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// The clock.
+    #[must_use]
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Sends `request`, retrying as the [`RetryPolicy`] allows, and returns the final response
+    /// whatever its status (callers decide what a 302 or a 400 means). Redirects are never followed.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] when no response could be had, [`Error::BodyTooLarge`] when the
+    /// body exceeds the cap.
+    pub async fn execute(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let correlation_id = new_correlation_id();
+        let started = Instant::now();
+        let mut attempt: u32 = 1;
+        loop {
+            let span = tracing::info_span!(
+                "pingone.http",
+                operation = %request.operation,
+                method = %request.method,
+                path = %request.url.path(),
+                attempt,
+                correlation_id = %correlation_id,
+                status = field::Empty,
+                latency_ms = field::Empty,
+            );
+            let result = self.attempt(request, &correlation_id).instrument(span.clone()).await;
+            let outcome = match &result {
+                Ok(response) => AttemptOutcome::Status {
+                    status: response.status,
+                    retry_after: response.headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()),
+                },
+                Err(Error::Transport(t)) => AttemptOutcome::Transport(t.kind),
+                Err(_) => return result,
+            };
+            let decision = self.config.retry.decide(
+                request.retry_safe,
+                outcome,
+                attempt,
+                started.elapsed(),
+                jitter(),
+                self.clock.now(),
+            );
+            match decision {
+                RetryDecision::Stop => {
+                    return result.map_err(|e| match e {
+                        Error::Transport(mut t) => {
+                            t.attempts = attempt;
+                            Error::Transport(t)
+                        }
+                        other => other,
+                    });
+                }
+                RetryDecision::RetryAfter(delay) => {
+                    span.in_scope(|| tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying"));
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &ApiRequest, correlation_id: &str) -> Result<ApiResponse, Error> {
+        let started = Instant::now();
+        let mut builder =
+            self.client.request(request.method.clone(), request.url.clone()).headers(request.headers.clone());
+        if let Ok(value) = HeaderValue::from_str(correlation_id) {
+            builder = builder.header(HeaderName::from_static(CORRELATION_HEADER), value);
+        }
+        if let Some(ct) = request.content_type_header() {
+            builder = builder.header(CONTENT_TYPE, ct.clone());
+        }
+        if let Some((_, body)) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let transport = |source: reqwest::Error| {
+            let kind = if source.is_connect() {
+                TransportKind::Connect
+            } else if source.is_timeout() {
+                TransportKind::Timeout
+            } else {
+                TransportKind::Other
+            };
+            tracing::debug!(kind = ?kind, "transport error");
+            Error::Transport(Box::new(TransportError { context: request.context(), kind, attempts: 1, source }))
+        };
+        let mut response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let span = tracing::Span::current();
+        span.record("status", status);
+        let limit = self.config.max_body_bytes;
+        let too_large = || Error::BodyTooLarge { context: Box::new(request.context()), limit, status };
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let headers = std::mem::take(response.headers_mut());
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        tracing::debug!("response");
+        Ok(ApiResponse { context: request.context(), status, headers, body, sensitive: request.sensitive_response })
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A non-cryptographic random number (jitter, correlation IDs): std's randomly keyed SipHash over
+/// a counter.
+fn random_u64() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
+}
+
+fn jitter() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A random UUID-shaped correlation ID.
+#[must_use]
+pub fn new_correlation_id() -> String {
+    let (a, b) = (random_u64(), random_u64());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        ((b >> 48) & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlation_ids_are_uuid_shaped_and_distinct() {
+        let a = new_correlation_id();
+        let b = new_correlation_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.as_bytes()[14], b'4');
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! # pingone-core
+//!
+//! The foundation shared by the PingOne provisioning and sign-on crates: regions and endpoints,
+//! one HTTP layer (capped bodies, no redirects, retries, tracing), PingOne's error model, secret
+//! newtypes, typed IDs, the worker token, and HAL pagination.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use pingone_core::{
+//!     ClientSecret, Endpoints, EnvironmentId, HttpClient, ManagementTransport, Region,
+//!     SecretAuthMethod, WorkerCredentials, WorkerTokenProvider,
+//! };
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let environment: EnvironmentId = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11".parse()?;
+//! let endpoints = Endpoints::for_region(Region::Europe);
+//! let http = HttpClient::new()?;
+//! let tokens = Arc::new(WorkerTokenProvider::new(
+//!     http.clone(),
+//!     endpoints.clone(),
+//!     WorkerCredentials {
+//!         environment: environment.clone(),
+//!         client_id: "worker-client-id".into(),
+//!         client_secret: ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
+//!         auth_method: SecretAuthMethod::Basic,
+//!     },
+//! ));
+//! let management = ManagementTransport::new(http, endpoints, environment, tokens);
+//! let resources: Vec<serde_json::Value> = management
+//!     .list_all("list resources", management.url(&["resources"]), "resources")
+//!     .await?;
+//! println!("{} resources", resources.len());
+//! # Ok(()) }
+//! ```
+
+pub mod clock;
+pub mod danger;
+pub mod endpoints;
+pub mod error;
+pub mod error_body;
+pub mod http;
+pub mod id;
+pub mod management;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod token;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use endpoints::{EndpointError, Endpoints, Region};
+pub use error::{ApiError, Error, OAuthError, RequestContext, TransportKind};
+pub use error_body::{ErrorBody, ErrorCode, ErrorDetail};
+pub use http::{HttpClient, HttpConfig};
+pub use id::{EnvironmentId, Id, Ref};
+pub use management::{Link, ManagementTransport};
+pub use request::ApiRequest;
+pub use response::ApiResponse;
+pub use retry::RetryPolicy;
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, CookieValue, IdToken, Otp, Password, PkceVerifier, RefreshToken,
+    StateToken,
+};
+pub use token::{SecretAuthMethod, WorkerCredentials, WorkerTokenProvider};
+
+/// Re-exported so that callers can name methods and URLs without depending on `reqwest`.
+pub use reqwest::{Method, Url};

@@ -1,0 +1,250 @@
+//! One HTTP request to PingOne, as data: replayable for retries, safe to `Debug`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+use serde::Serialize;
+
+use crate::error::{Error, RequestContext};
+use crate::retry::is_idempotent;
+use crate::secret::{AccessToken, ClientSecret};
+
+/// `application/json`.
+pub const JSON: &str = "application/json";
+/// `application/x-www-form-urlencoded`.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A request to PingOne.
+///
+/// Its `Debug` shows the operation, method, path and body length: never header values that carry
+/// credentials, never the body.
+#[derive(Clone)]
+pub struct ApiRequest {
+    pub(crate) operation: Cow<'static, str>,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<(HeaderValue, Vec<u8>)>,
+    pub(crate) retry_safe: bool,
+    pub(crate) sensitive_response: bool,
+}
+
+impl ApiRequest {
+    /// A request for `operation` (a short label used in errors and traces, e.g.
+    /// `step 9: create user`).
+    #[must_use]
+    pub fn new(operation: impl Into<Cow<'static, str>>, method: Method, url: Url) -> Self {
+        let retry_safe = is_idempotent(&method);
+        Self {
+            operation: operation.into(),
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            retry_safe,
+            sensitive_response: false,
+        }
+    }
+
+    /// A JSON body with the given media type (`application/json` or a
+    /// `application/vnd.pingidentity.*+json` type).
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the value cannot be serialised or the media type is not a valid header.
+    pub fn json<T: Serialize + ?Sized>(mut self, content_type: &str, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| self.build_error(e.to_string()))?;
+        let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
+        self.body = Some((ct, bytes));
+        Ok(self)
+    }
+
+    /// A body of raw bytes with the given content type.
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the content type is not a valid header value.
+    pub fn raw_body(mut self, content_type: &str, body: Vec<u8>) -> Result<Self, Error> {
+        let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
+        self.body = Some((ct, body));
+        Ok(self)
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    #[must_use]
+    pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
+        let encoded = reqwest::Url::parse_with_params("x:", fields)
+            .ok()
+            .and_then(|u| u.query().map(str::to_owned))
+            .unwrap_or_default();
+        self.body = Some((HeaderValue::from_static(FORM), encoded.into_bytes()));
+        self
+    }
+
+    /// `Authorization: Bearer <token>` (marked sensitive: never printed).
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the token holds characters that cannot appear in a header.
+    pub fn bearer(self, token: &AccessToken) -> Result<Self, Error> {
+        let value = format!("Bearer {}", token.secret());
+        self.sensitive_header(AUTHORIZATION, &value)
+    }
+
+    /// `Authorization: Basic base64(client_id:secret)` (marked sensitive). The ID and secret are
+    /// form-urlencoded first, as RFC 6749 §2.3.1 requires.
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the header cannot be formed.
+    pub fn basic_auth(self, client_id: &str, secret: &ClientSecret) -> Result<Self, Error> {
+        use base64::Engine as _;
+        let pair = format!("{}:{}", form_encode(client_id), form_encode(secret.secret()));
+        let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair));
+        self.sensitive_header(AUTHORIZATION, &value)
+    }
+
+    /// A `Cookie` header (marked sensitive).
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the value cannot appear in a header.
+    pub fn cookies(self, cookie_header: &str) -> Result<Self, Error> {
+        if cookie_header.is_empty() {
+            return Ok(self);
+        }
+        self.sensitive_header(COOKIE, cookie_header)
+    }
+
+    /// Any other header.
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the value cannot appear in a header.
+    pub fn header(mut self, name: HeaderName, value: &str) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(value).map_err(|e| self.build_error(e.to_string()))?;
+        self.headers.insert(name, value);
+        Ok(self)
+    }
+
+    /// Declares that this request may be repeated even if a previous attempt was processed
+    /// (idempotent methods are by default). Only for requests whose repetition provably has no
+    /// extra effect.
+    #[must_use]
+    pub fn retry_safe(mut self, safe: bool) -> Self {
+        self.retry_safe = safe;
+        self
+    }
+
+    /// Declares that the response carries secrets (tokens, client secrets): error snippets of it
+    /// are redacted.
+    #[must_use]
+    pub fn sensitive_response(mut self) -> Self {
+        self.sensitive_response = true;
+        self
+    }
+
+    /// The method.
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URL.
+    #[must_use]
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The operation label.
+    #[must_use]
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// The body's content type, if there is a body.
+    #[must_use]
+    pub fn content_type(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|(ct, _)| ct.to_str().ok())
+    }
+
+    /// The context that errors carry.
+    #[must_use]
+    pub fn context(&self) -> RequestContext {
+        RequestContext {
+            operation: self.operation.clone(),
+            method: self.method.clone(),
+            path: self.url.path().to_owned(),
+        }
+    }
+
+    pub(crate) fn content_type_header(&self) -> Option<&HeaderValue> {
+        self.body.as_ref().map(|(ct, _)| ct)
+    }
+
+    fn sensitive_header(mut self, name: HeaderName, value: &str) -> Result<Self, Error> {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| self.build_error(format!("{name} value holds characters not allowed in a header")))?;
+        value.set_sensitive(true);
+        self.headers.insert(name, value);
+        Ok(self)
+    }
+
+    fn build_error(&self, message: String) -> Error {
+        Error::Build { operation: self.operation.clone(), message }
+    }
+}
+
+fn form_encode(value: &str) -> String {
+    reqwest::Url::parse_with_params("x:", &[("v", value)])
+        .ok()
+        .and_then(|u| u.query().and_then(|q| q.strip_prefix("v=")).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path", &self.url.path())
+            .field("content_type", &self.content_type())
+            .field("body_len", &self.body.as_ref().map(|(_, b)| b.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_credentials_or_body() {
+        let url = Url::parse("https://auth.pingone.com/env/as/token?state=abc").unwrap();
+        let request = ApiRequest::new("token", Method::POST, url)
+            .basic_auth("client", &ClientSecret::new("top-secret"))
+            .unwrap()
+            .cookies("ST=cookie-secret")
+            .unwrap()
+            .form(&[("client_secret", "body-secret")]);
+        let text = format!("{request:?}");
+        for secret in ["top-secret", "cookie-secret", "body-secret", "state=abc", "Basic"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(!request.retry_safe, "POST is not retry-safe by default");
+    }
+
+    #[test]
+    fn basic_auth_encodes_reserved_characters() {
+        use base64::Engine as _;
+        let url = Url::parse("https://auth.pingone.com/env/as/token").unwrap();
+        let request =
+            ApiRequest::new("token", Method::POST, url).basic_auth("id", &ClientSecret::new("a:b c")).unwrap();
+        let header = request.headers.get(AUTHORIZATION).unwrap().to_str().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(header.trim_start_matches("Basic ")).unwrap();
+        assert_eq!(decoded, b"id:a%3Ab+c");
+    }
+
+    #[test]
+    fn form_encoding() {
+        let url = Url::parse("https://auth.pingone.com/env/as/token").unwrap();
+        let request = ApiRequest::new("token", Method::POST, url).form(&[("a", "x y&z"), ("b", "é")]);
+        assert_eq!(request.body.unwrap().1, b"a=x+y%26z&b=%C3%A9");
+    }
+}

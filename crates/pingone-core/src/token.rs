@@ -1,0 +1,166 @@
+//! The worker token: `client_credentials` at `{auth}/{envID}/as/token`, cached, refreshed before
+//! it expires, with one refresh shared by all concurrent callers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use reqwest::Method;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::clock::SharedClock;
+use crate::endpoints::Endpoints;
+use crate::error::Error;
+use crate::http::HttpClient;
+use crate::id::EnvironmentId;
+use crate::request::ApiRequest;
+use crate::secret::{AccessToken, ClientSecret};
+
+/// How a client authenticates at the token endpoint with its secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecretAuthMethod {
+    /// `Authorization: Basic` (PingOne's default for worker applications).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` as form fields.
+    Post,
+}
+
+/// A worker application's credentials.
+#[derive(Debug, Clone)]
+pub struct WorkerCredentials {
+    /// The environment that holds the worker application (it may differ from the environment
+    /// being configured).
+    pub environment: EnvironmentId,
+    /// The worker application's client ID.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: ClientSecret,
+    /// How the secret is presented.
+    pub auth_method: SecretAuthMethod,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: AccessToken,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    token: AccessToken,
+    refresh_at: SystemTime,
+}
+
+/// Lifetime assumed when the token response has no `expires_in` (PingOne's documented default).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Refresh this long before expiry (or at half the lifetime, for short-lived tokens).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Fetches and caches worker tokens.
+///
+/// `token()` returns the cached token while it is fresh. When it is due for refresh, the first
+/// caller fetches a new one while holding the cache lock; every concurrent caller waits for that
+/// one request and shares its result (single flight).
+#[derive(Debug)]
+pub struct WorkerTokenProvider {
+    http: HttpClient,
+    endpoints: Endpoints,
+    credentials: WorkerCredentials,
+    clock: SharedClock,
+    cache: Mutex<Option<Cached>>,
+    fetches: AtomicU64,
+}
+
+impl WorkerTokenProvider {
+    /// A provider that uses `http`'s clock.
+    #[must_use]
+    pub fn new(http: HttpClient, endpoints: Endpoints, credentials: WorkerCredentials) -> Self {
+        let clock = http.clock().clone();
+        Self { http, endpoints, credentials, clock, cache: Mutex::new(None), fetches: AtomicU64::new(0) }
+    }
+
+    /// Replaces the clock used for expiry.
+    #[must_use]
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The environment whose worker application this provider authenticates.
+    #[must_use]
+    pub fn environment(&self) -> &EnvironmentId {
+        &self.credentials.environment
+    }
+
+    /// How many token requests have been sent so far.
+    #[must_use]
+    pub fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// A valid token: the cached one, or a new one.
+    ///
+    /// # Errors
+    /// The token endpoint's error ([`Error::OAuth`] for bad credentials) or a transport error.
+    pub async fn token(&self) -> Result<AccessToken, Error> {
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.as_ref()
+            && self.clock.now() < cached.refresh_at
+        {
+            return Ok(cached.token.clone());
+        }
+        let fresh = self.fetch().await?;
+        let token = fresh.token.clone();
+        *cache = Some(fresh);
+        Ok(token)
+    }
+
+    /// Called after PingOne refused `rejected` with `401`: drops it and fetches a new token,
+    /// unless a concurrent caller already replaced it (then that newer token is returned).
+    ///
+    /// # Errors
+    /// As [`WorkerTokenProvider::token`].
+    pub async fn refresh_after_rejection(&self, rejected: &AccessToken) -> Result<AccessToken, Error> {
+        {
+            let mut cache = self.cache.lock().await;
+            if cache.as_ref().is_some_and(|c| &c.token == rejected) {
+                *cache = None;
+            }
+        }
+        self.token().await
+    }
+
+    async fn fetch(&self) -> Result<Cached, Error> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let url = self.endpoints.token_url(&self.credentials.environment);
+        let creds = &self.credentials;
+        let request = ApiRequest::new("get worker token", Method::POST, url)
+            .sensitive_response()
+            // A client_credentials request has no side effect: repeating it is safe.
+            .retry_safe(true);
+        let request = match creds.auth_method {
+            SecretAuthMethod::Basic => request
+                .form(&[("grant_type", "client_credentials")])
+                .basic_auth(&creds.client_id, &creds.client_secret)?,
+            SecretAuthMethod::Post => request.form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &creds.client_id),
+                ("client_secret", creds.client_secret.secret()),
+            ]),
+        };
+        let requested_at = self.clock.now();
+        let response = self.http.execute(&request).await?.error_for_status()?;
+        let parsed: TokenResponse = response.json()?;
+        if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+            return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
+        }
+        let lifetime = parsed.expires_in.map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let margin = REFRESH_MARGIN.min(lifetime / 2);
+        tracing::debug!(lifetime_s = lifetime.as_secs(), "worker token fetched");
+        Ok(Cached { token: parsed.access_token, refresh_at: requested_at + (lifetime - margin) })
+    }
+}

@@ -1,0 +1,21 @@
+//! # pingone-mfa
+//!
+//! PingOne Email MFA for Rust: the management API provisioning, the sign-on flow as typestates,
+//! and (as a dev-dependency) an offline PingOne simulator. This facade re-exports the member
+//! crates:
+//!
+//! - [`core`] ([`pingone_core`]): endpoints and regions, HTTP, errors, secrets, typed IDs, the
+//!   worker token.
+//! - [`provisioning`] ([`pingone_provisioning`]): the management API and the Email MFA setup.
+//! - [`flow`] ([`pingone_flow`]): the typestate sign-on flow.
+//!
+//! ```
+//! use pingone_mfa::core::{Endpoints, Region};
+//!
+//! let endpoints = Endpoints::for_region(Region::Europe);
+//! assert_eq!(endpoints.management_base().as_str(), "https://api.pingone.eu/v1");
+//! ```
+
+pub use pingone_core as core;
+pub use pingone_flow as flow;
+pub use pingone_provisioning as provisioning;
