@@ -6,15 +6,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use httpmock::prelude::*;
 use pingone_core::{
-    ApiRequest, ClientSecret, Endpoints, EnvironmentId, Error, HttpClient, HttpConfig, ManagementTransport, ManualClock,
-    Method, RetryPolicy, SecretAuthMethod, Url, WorkerCredentials, WorkerTokenProvider,
+    ApiRequest, ClientSecret, Endpoints, EnvironmentId, Error, HttpClient, HttpConfig, ManagementTransport,
+    ManualClock, Method, RetryPolicy, SecretAuthMethod, Url, WorkerCredentials, WorkerTokenProvider,
 };
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";
 
 fn fast_retries() -> HttpConfig {
     HttpConfig {
-        retry: RetryPolicy { base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        },
         ..HttpConfig::default()
     }
 }
@@ -89,7 +93,9 @@ async fn post_answered_500_is_not_retried() {
         .await;
     let http = HttpClient::with_config(fast_retries()).unwrap();
     let url = Url::parse(&server.url("/v1/environments/x/users")).unwrap();
-    let request = ApiRequest::new("step 9: create user", Method::POST, url).json("application/json", &serde_json::json!({"username": "ada"})).unwrap();
+    let request = ApiRequest::new("step 9: create user", Method::POST, url)
+        .json("application/json", &serde_json::json!({"username": "ada"}))
+        .unwrap();
     let err = http.execute(&request).await.unwrap().error_for_status().unwrap_err();
     assert_eq!(failing.calls_async().await, 1);
     assert_eq!(err.status(), Some(500));
@@ -112,7 +118,8 @@ async fn get_answered_500_is_retried_up_to_the_attempt_limit() {
     assert_eq!(response.status(), 500);
     assert_eq!(failing.calls_async().await, 4);
 
-    let no_retry = HttpClient::with_config(HttpConfig { retry: RetryPolicy::disabled(), ..HttpConfig::default() }).unwrap();
+    let no_retry =
+        HttpClient::with_config(HttpConfig { retry: RetryPolicy::disabled(), ..HttpConfig::default() }).unwrap();
     let url = Url::parse(&server.url("/v1/x")).unwrap();
     no_retry.execute(&ApiRequest::new("read", Method::GET, url)).await.unwrap();
     assert_eq!(failing.calls_async().await, 5);
@@ -299,8 +306,10 @@ async fn a_401_triggers_one_refresh_and_one_retry() {
         .await;
     let clock = ManualClock::starting_now();
     let management = transport(&server, provider(&server, &clock));
-    let user: serde_json::Value =
-        management.send_json(ApiRequest::new("read user", Method::GET, management.url(&["users", "u1"]))).await.unwrap();
+    let user: serde_json::Value = management
+        .send_json(ApiRequest::new("read user", Method::GET, management.url(&["users", "u1"])))
+        .await
+        .unwrap();
     assert_eq!(user["id"], "u1");
     assert_eq!((first.calls_async().await, second.calls_async().await), (1, 1));
     assert_eq!((rejected.calls_async().await, accepted.calls_async().await), (1, 1));
@@ -318,7 +327,8 @@ async fn a_second_401_is_returned_as_an_error() {
         .await;
     let clock = ManualClock::starting_now();
     let management = transport(&server, provider(&server, &clock));
-    let err = management.send(ApiRequest::new("read user", Method::GET, management.url(&["users", "u1"]))).await.unwrap_err();
+    let err =
+        management.send(ApiRequest::new("read user", Method::GET, management.url(&["users", "u1"]))).await.unwrap_err();
     assert!(err.is_unauthorized());
     assert!(err.has_code(&pingone_core::ErrorCode::InvalidToken));
     assert_eq!((first.calls_async().await, second.calls_async().await), (1, 1), "exactly one refresh");
@@ -357,7 +367,8 @@ async fn pagination_follows_next_links_and_refuses_other_hosts() {
         .await;
     let clock = ManualClock::starting_now();
     let management = transport(&server, provider(&server, &clock));
-    let all: Vec<serde_json::Value> = management.list_all("list users", management.url(&["users"]), "users").await.unwrap();
+    let all: Vec<serde_json::Value> =
+        management.list_all("list users", management.url(&["users"]), "users").await.unwrap();
     let ids: Vec<_> = all.iter().map(|u| u["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["u1", "u2", "u3"]);
     assert_eq!((page1.calls_async().await, page2.calls_async().await), (1, 1));
@@ -366,7 +377,9 @@ async fn pagination_follows_next_links_and_refuses_other_hosts() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(evil.clone());
-            then.status(200).body(r#"{"_links":{"next":{"href":"https://evil.example.test/steal"}},"_embedded":{"populations":[]}}"#);
+            then.status(200).body(
+                r#"{"_links":{"next":{"href":"https://evil.example.test/steal"}},"_embedded":{"populations":[]}}"#,
+            );
         })
         .await;
     let err = management
