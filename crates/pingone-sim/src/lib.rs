@@ -1,4 +1,91 @@
 //! # pingone-sim
 //!
-//! An embedded, PingOne-compatible server for the Email MFA workflow. Not written yet: see the
-//! project's issue tracker.
+//! An embedded, PingOne-compatible server for the Email MFA workflow: the management API of
+//! steps 1–13 and 19 (with read, list, filter, paging and delete), the flows API, authorize,
+//! resume, token, discovery and JWKS, an outbox where OTP e-mails land, and controls for tests
+//! (a clock to advance, latency, fault injection, a journal).
+//!
+//! It shares no code with the client crates: it is a second implementation of the contract in
+//! the project's PingOne reference, so a client bug and a simulator bug cannot agree by
+//! construction.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pingone_sim::{SimConfig, Simulator};
+//!
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! assert!(sim.management_base().starts_with("http://127.0.0.1:"));
+//! assert!(sim.management_base().ends_with("/v1"));
+//! println!("environment {} at {}", sim.environment_id(), sim.auth_base());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Behaviour chosen where PingOne's is unconfirmed
+//!
+//! Each choice below is the simulator's, not a documented PingOne fact:
+//!
+//! - **Cookies**: authorize sets `interactionId` and `interactionToken` (path `/{envID}`,
+//!   `HttpOnly`); completing a flow sets `ST`. With [`CookiePolicy::Strict`] (the default) every
+//!   flow call and resume without the flow's `interactionToken` gets `403 ACCESS_FAILED`;
+//!   [`CookiePolicy::ActionsOnly`] lets flow reads through; [`CookiePolicy::Off`] checks nothing.
+//! - **Authorize errors** that cannot be redirected (unknown `client_id`, unregistered
+//!   `redirect_uri`) are `400` with an OAuth JSON body; others are redirected to `redirect_uri`
+//!   with `error`, `error_description` and `state`. Requested scopes must be granted to the
+//!   application (`invalid_scope` otherwise).
+//! - **Initial status** follows the assigned policy's lowest-priority action: `LOGIN` →
+//!   `USERNAME_PASSWORD_REQUIRED`, MFA → `SIGN_ON_REQUIRED`. Other action types make the flow
+//!   `FAILED` (`UNSUPPORTED_ACTION`). Without an assignment the environment's default policy
+//!   (seeded: `Single_Factor`, one `LOGIN` action) applies.
+//! - **`user.lookup` with an unknown or disabled username**: `400 INVALID_DATA` /
+//!   `INVALID_VALUE` on `username`; the flow stays `SIGN_ON_REQUIRED`.
+//! - **A user with `mfaEnabled: false`** skips the MFA action (the flow completes without it).
+//!   No usable device: `FAILED` with `error.code` `NO_USABLE_DEVICES` (or skipped with
+//!   `noDevicesMode: BYPASS`).
+//! - **Device selection**: one active allowed device → OTP sent, `OTP_REQUIRED`; several devices
+//!   or `ALWAYS_DISPLAY_DEVICES` → `DEVICE_SELECTION_REQUIRED` with `_embedded.devices` (masked
+//!   addresses). `OTP_REQUIRED` also offers `device.select`, which sends a fresh OTP (resend).
+//! - **Wrong OTP**: `400 INVALID_DATA` with detail `INVALID_OTP` (target `otp`) and
+//!   `innerError.remainingAttempts`; the flow stays `OTP_REQUIRED`. The failure that reaches the
+//!   policy's `failure.count` makes the flow `FAILED` (`TOO_MANY_ATTEMPTS`) and blocks the device
+//!   for the cool-down. An **expired OTP** is `INVALID_OTP` with `innerError.expired: true` and
+//!   does not count as a failure.
+//! - **Resume** of a `FAILED` flow redirects with `error=access_denied`; of a flow not yet
+//!   completed: `400 INVALID_REQUEST`. Codes live 60 s and are single-use.
+//! - **ID tokens**: `amr` is `["otp"]` after e-mail MFA, `["pwd"]` or `["pwd","otp"]` with a
+//!   `LOGIN` action.
+//! - **Uniqueness**: usernames, population names, sign-on policy names and device policy names,
+//!   case-insensitive (`400 INVALID_DATA` / `UNIQUENESS_VIOLATION`); action priorities within a
+//!   policy. Deleting the last action of a policy, a population with users, or a default policy
+//!   is `400 CONSTRAINT_VIOLATION`.
+//! - **Passwords** need at least 8 characters. **Devices**: at most 5 per user.
+//! - **Lists**: only users (filter on `username`, `email`, `population.id`, `name.*`; `limit`;
+//!   `cursor`) and populations (filter on `name`) filter; users page (default page size 100).
+//!
+//! [`CookiePolicy::Strict`]: crate::CookiePolicy::Strict
+//! [`CookiePolicy::ActionsOnly`]: crate::CookiePolicy::ActionsOnly
+//! [`CookiePolicy::Off`]: crate::CookiePolicy::Off
+
+mod auth;
+mod check;
+pub mod clock;
+mod config;
+pub mod faults;
+mod flows;
+pub mod journal;
+pub mod keys;
+mod management;
+pub mod outbox;
+mod reply;
+mod rng;
+mod server;
+mod shared;
+mod store;
+
+pub use clock::SimClock;
+pub use config::{CookiePolicy, SimConfig};
+pub use faults::{Fault, FaultRates, ScriptedFault};
+pub use journal::JournalEntry;
+pub use keys::SigningKey;
+pub use outbox::{Email, Outbox};
+pub use server::{Controls, MAX_REQUEST_BYTES, Simulator, StartError};

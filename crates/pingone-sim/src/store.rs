@@ -1,0 +1,215 @@
+//! The in-memory state of one simulated environment.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::flows::Flow;
+
+/// The kinds of management objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Application,
+    Grant,
+    Assignment,
+    Resource,
+    Scope,
+    SignOnPolicy,
+    Action,
+    Population,
+    User,
+    DevicePolicy,
+    Device,
+}
+
+impl Kind {
+    /// The `_embedded` collection name.
+    pub(crate) fn collection(self) -> &'static str {
+        match self {
+            Kind::Application => "applications",
+            Kind::Grant => "grants",
+            Kind::Assignment => "signOnPolicyAssignments",
+            Kind::Resource => "resources",
+            Kind::Scope => "scopes",
+            Kind::SignOnPolicy => "signOnPolicies",
+            Kind::Action => "actions",
+            Kind::Population => "populations",
+            Kind::User => "users",
+            Kind::DevicePolicy => "deviceAuthenticationPolicies",
+            Kind::Device => "devices",
+        }
+    }
+
+    /// The field that holds the parent reference, for nested kinds.
+    pub(crate) fn parent(self) -> Option<(&'static str, Kind)> {
+        match self {
+            Kind::Grant | Kind::Assignment => Some(("application", Kind::Application)),
+            Kind::Scope => Some(("resource", Kind::Resource)),
+            Kind::Action => Some(("signOnPolicy", Kind::SignOnPolicy)),
+            Kind::Device => Some(("user", Kind::User)),
+            _ => None,
+        }
+    }
+}
+
+/// One kind's objects, in creation order.
+#[derive(Debug, Default)]
+pub(crate) struct Table {
+    order: Vec<String>,
+    rows: HashMap<String, Map<String, Value>>,
+}
+
+impl Table {
+    pub(crate) fn insert(&mut self, id: String, row: Map<String, Value>) {
+        if self.rows.insert(id.clone(), row).is_none() {
+            self.order.push(id);
+        }
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.rows.get(id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Map<String, Value>> {
+        self.rows.get_mut(id)
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Map<String, Value>> {
+        let row = self.rows.remove(id)?;
+        self.order.retain(|x| x != id);
+        Some(row)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Map<String, Value>> {
+        self.order.iter().filter_map(|id| self.rows.get(id))
+    }
+}
+
+/// An authorization code waiting to be exchanged.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: Option<String>,
+    pub code_challenge: Option<(String, String)>,
+    pub user_id: String,
+    pub nonce: Option<String>,
+    pub scope: String,
+    pub auth_time: u64,
+    pub amr: Vec<&'static str>,
+    pub expires_at: u64,
+}
+
+/// Everything the environment holds.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub tables: HashMap<Kind, Table>,
+    pub app_secrets: HashMap<String, String>,
+    pub passwords: HashMap<String, String>,
+    pub worker_tokens: HashMap<String, u64>,
+    pub flows: HashMap<String, Flow>,
+    pub codes: HashMap<String, CodeGrant>,
+    /// Device ID → simulated Unix time until which OTPs to it are blocked.
+    pub device_locks: HashMap<String, u64>,
+}
+
+impl State {
+    pub(crate) fn table(&self, kind: Kind) -> Option<&Table> {
+        self.tables.get(&kind)
+    }
+
+    pub(crate) fn table_mut(&mut self, kind: Kind) -> &mut Table {
+        self.tables.entry(kind).or_default()
+    }
+
+    pub(crate) fn get(&self, kind: Kind, id: &str) -> Option<&Map<String, Value>> {
+        self.table(kind)?.get(id)
+    }
+
+    pub(crate) fn rows(&self, kind: Kind) -> impl Iterator<Item = &Map<String, Value>> {
+        self.table(kind).into_iter().flat_map(Table::iter)
+    }
+
+    /// Children of `parent_id` (grants of an application, actions of a policy, ...).
+    pub(crate) fn children(&self, kind: Kind, parent_id: &str) -> Vec<&Map<String, Value>> {
+        let Some((field, _)) = kind.parent() else { return Vec::new() };
+        self.rows(kind).filter(|row| ref_id(row, field) == Some(parent_id)).collect()
+    }
+}
+
+/// `row[field].id` as a string.
+pub(crate) fn ref_id<'a>(row: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+    row.get(field)?.get("id")?.as_str()
+}
+
+/// `row[field]` as a string.
+pub(crate) fn str_field<'a>(row: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+    row.get(field)?.as_str()
+}
+
+/// The seeded objects: the `openid` resource with its scopes, the `PingOne API` resource, the
+/// default population, the default device authentication policy and the default sign-on policy.
+pub(crate) fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String) {
+    let base = |extra: Value| -> Map<String, Value> {
+        let mut row = match extra {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        row.insert("environment".into(), json!({ "id": env }));
+        row.insert("createdAt".into(), json!(now));
+        row.insert("updatedAt".into(), json!(now));
+        row
+    };
+    let openid = id();
+    state.table_mut(Kind::Resource).insert(
+        openid.clone(),
+        base(
+            json!({ "id": openid, "name": "openid", "description": "OpenID Connect resource", "type": "OPENID_CONNECT",
+            "audience": "https://api.pingone.com", "accessTokenValiditySeconds": 3600 }),
+        ),
+    );
+    for scope in ["openid", "profile", "email", "address", "phone", "offline_access"] {
+        let sid = id();
+        state.table_mut(Kind::Scope).insert(
+            sid.clone(),
+            base(json!({ "id": sid, "name": scope, "description": format!("OpenID Connect {scope} scope"), "resource": { "id": openid } })),
+        );
+    }
+    let api = id();
+    state.table_mut(Kind::Resource).insert(
+        api.clone(),
+        base(json!({ "id": api, "name": "PingOne API", "type": "PINGONE_API", "audience": "https://api.pingone.com", "accessTokenValiditySeconds": 3600 })),
+    );
+    let population = id();
+    state.table_mut(Kind::Population).insert(
+        population.clone(),
+        base(json!({ "id": population, "name": "Default", "description": "Default population", "default": true, "userCount": 0 })),
+    );
+    let device_policy = id();
+    let offline = |enabled: bool| {
+        json!({ "enabled": enabled, "otp": { "lifeTime": { "duration": 30, "timeUnit": "MINUTES" },
+            "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } }, "otpLength": 6 } })
+    };
+    state.table_mut(Kind::DevicePolicy).insert(
+        device_policy.clone(),
+        base(json!({ "id": device_policy, "name": "Default MFA Policy", "default": true,
+            "authentication": { "deviceSelection": "DEFAULT_TO_FIRST" },
+            "newDeviceNotification": "NONE",
+            "sms": offline(true), "voice": offline(true), "email": offline(true),
+            "mobile": { "enabled": true, "otp": { "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } } },
+            "totp": { "enabled": true, "otp": { "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } } },
+            "fido2": { "enabled": false } })),
+    );
+    let policy = id();
+    state.table_mut(Kind::SignOnPolicy).insert(
+        policy.clone(),
+        base(
+            json!({ "id": policy, "name": "Single_Factor", "description": "Default sign-on policy", "default": true }),
+        ),
+    );
+    let action = id();
+    state.table_mut(Kind::Action).insert(
+        action.clone(),
+        base(json!({ "id": action, "type": "LOGIN", "priority": 1, "signOnPolicy": { "id": policy },
+            "recovery": { "enabled": true } })),
+    );
+}
