@@ -410,23 +410,27 @@ fn exchange_code(shared: &Shared, auth: &ClientAuth, form: &Map<String, Value>) 
             "auth_time": grant.auth_time, "amr": grant.amr, "sid": sid, "env": shared.env,
         });
         if let Some(nonce) = &grant.nonce {
-            claims["nonce"] = json!(nonce);
+            crate::reply::put(&mut claims, "nonce", json!(nonce));
         }
         if scopes.contains(&"email") {
-            claims["email"] = json!(str_field(&user, "email"));
-            claims["email_verified"] = json!(user.get("emailVerified").and_then(Value::as_bool).unwrap_or(false));
+            crate::reply::put(&mut claims, "email", json!(str_field(&user, "email")));
+            crate::reply::put(
+                &mut claims,
+                "email_verified",
+                json!(user.get("emailVerified").and_then(Value::as_bool).unwrap_or(false)),
+            );
         }
         if scopes.contains(&"profile") {
-            claims["preferred_username"] = json!(str_field(&user, "username"));
+            crate::reply::put(&mut claims, "preferred_username", json!(str_field(&user, "username")));
             if let Some(name) = user.get("name") {
-                claims["given_name"] = name.get("given").cloned().unwrap_or(Value::Null);
-                claims["family_name"] = name.get("family").cloned().unwrap_or(Value::Null);
+                crate::reply::put(&mut claims, "given_name", name.get("given").cloned().unwrap_or(Value::Null));
+                crate::reply::put(&mut claims, "family_name", name.get("family").cloned().unwrap_or(Value::Null));
             }
         }
-        body["id_token"] = json!(sign(shared, &claims)?);
+        crate::reply::put(&mut body, "id_token", json!(sign(shared, &claims)?));
     }
     if strings(&app, "grantTypes").iter().any(|g| g == "REFRESH_TOKEN") {
-        body["refresh_token"] = json!(shared.rng.token());
+        crate::reply::put(&mut body, "refresh_token", json!(shared.rng.token()));
     }
     Ok(token_response(&body))
 }

@@ -271,7 +271,11 @@ impl Flow {
                 .iter()
                 .map(|c| {
                     let mut d = json!({ "id": c.id, "type": c.kind });
-                    d[if c.kind == "EMAIL" { "email" } else { "phone" }] = json!(mask(&c.address));
+                    crate::reply::put(
+                        &mut d,
+                        if c.kind == "EMAIL" { "email" } else { "phone" },
+                        json!(mask(&c.address)),
+                    );
                     d
                 })
                 .collect();
@@ -293,10 +297,10 @@ impl Flow {
             "expiresAt": crate::clock::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.expires_at(shared))),
         });
         if let Some((code, message)) = self.error {
-            body["error"] = json!({ "code": code, "message": message });
+            crate::reply::put(&mut body, "error", json!({ "code": code, "message": message }));
         }
         if let Some(response) = &self.authorize_response {
-            body["authorizeResponse"] = response.clone();
+            crate::reply::put(&mut body, "authorizeResponse", response.clone());
         }
         body
     }
@@ -431,7 +435,7 @@ pub(crate) fn act(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -
         let code = crate::auth::issue_code(shared, state, &flow);
         let mut response = json!({ "code": code });
         if let Some(s) = &flow.state {
-            response["state"] = json!(s);
+            crate::reply::put(&mut response, "state", json!(s));
         }
         flow.authorize_response = Some(response);
     }

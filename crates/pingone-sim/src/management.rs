@@ -785,7 +785,7 @@ fn save_action(shared: &Shared, call: &Call<'_>, policy: &str, id: Option<&str>)
 
 fn delete_action(shared: &Shared, policy: &str, id: &str) -> Reply {
     let mut state = shared.lock();
-    if !state.get(Kind::Action, id).is_some_and(|r| ref_id(r, "signOnPolicy") == Some(policy)) {
+    if state.get(Kind::Action, id).is_none_or(|r| ref_id(r, "signOnPolicy") != Some(policy)) {
         return Err(Failure::not_found());
     }
     if state.children(Kind::Action, policy).len() <= 1 {
@@ -904,7 +904,7 @@ fn create_user(shared: &Shared, call: &Call<'_>) -> Reply {
     row.insert("mfaEnabled".into(), json!(mfa.unwrap_or(false)));
     row.insert("account".into(), json!({ "canAuthenticate": true, "status": "OK" }));
     row.insert("lifecycle".into(), json!({ "status": "ACCOUNT_OK" }));
-    row.insert("identityProvider".into(), json!({ "type": "PINGONE" }));
+    row.insert("identityProvider".into(), json!({ "type": "PING_ONE" }));
     row.insert("verifyStatus".into(), json!("NOT_INITIATED"));
     row.insert("emailVerified".into(), json!(false));
     if let Some(p) = password {

@@ -159,17 +159,17 @@ impl IntoResponse for Failure {
             .map(|d| {
                 let mut v = json!({ "code": d.code, "message": d.message });
                 if let Some(target) = d.target {
-                    v["target"] = Value::String(target);
+                    crate::reply::put(&mut v, "target", Value::String(target));
                 }
                 if let Some(inner) = d.inner {
-                    v["innerError"] = inner;
+                    crate::reply::put(&mut v, "innerError", inner);
                 }
                 v
             })
             .collect();
         let mut body = json!({ "id": error_id(), "code": self.code, "message": self.message });
         if !details.is_empty() {
-            body["details"] = Value::Array(details);
+            crate::reply::put(&mut body, "details", Value::Array(details));
         }
         let mut response = json_response(self.status, &body);
         if let Some(secs) = self.retry_after {
@@ -221,4 +221,11 @@ pub(crate) fn redirect(location: &str, cookies: &[String]) -> Response {
         }
     }
     response
+}
+
+/// Sets `key` on a JSON object (no-op on other values, so it can never panic).
+pub(crate) fn put(target: &mut Value, key: &str, value: Value) {
+    if let Some(map) = target.as_object_mut() {
+        map.insert(key.to_owned(), value);
+    }
 }

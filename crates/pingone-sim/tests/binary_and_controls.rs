@@ -26,12 +26,18 @@ async fn binary_prints_one_json_line_serves_and_exits_0_on_sigterm() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let ready: Value = serde_json::from_str(&line).unwrap();
-    for key in ["management_base", "auth_base", "environment_id", "worker_client_id", "worker_client_secret", "outbox_url"] {
+    for key in
+        ["management_base", "auth_base", "environment_id", "worker_client_id", "worker_client_secret", "outbox_url"]
+    {
         assert!(ready[key].is_string(), "{key} in {line}");
     }
     let http = client();
     let token = http
-        .post(format!("{}/{}/as/token", ready["auth_base"].as_str().unwrap(), ready["environment_id"].as_str().unwrap()))
+        .post(format!(
+            "{}/{}/as/token",
+            ready["auth_base"].as_str().unwrap(),
+            ready["environment_id"].as_str().unwrap()
+        ))
         .basic_auth(ready["worker_client_id"].as_str().unwrap(), ready["worker_client_secret"].as_str())
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -105,14 +111,23 @@ async fn drop_after_commit_commits_the_create() {
             .await
     };
     assert!(sent.await.is_err(), "the client never sees the response");
-    let found = h.send(Method::GET, &format!("{}?filter=username%20eq%20%22lost%22", h.mgmt("users")), None, None, Some(&h.token)).await;
+    let found = h
+        .send(
+            Method::GET,
+            &format!("{}?filter=username%20eq%20%22lost%22", h.mgmt("users")),
+            None,
+            None,
+            Some(&h.token),
+        )
+        .await;
     assert_eq!(found.body["size"], 1, "but the user exists");
 }
 
 #[tokio::test]
 async fn random_faults_are_reproducible_with_a_seed() {
     async fn statuses(seed: u64) -> Vec<u16> {
-        let rates = FaultRates { too_many_requests: 0.2, unavailable: 0.2, retry_after_secs: 1, ..FaultRates::default() };
+        let rates =
+            FaultRates { too_many_requests: 0.2, unavailable: 0.2, retry_after_secs: 1, ..FaultRates::default() };
         let h = Harness::with(SimConfig { seed: Some(seed), ..SimConfig::default() }).await;
         h.sim.controls().set_fault_rates(rates);
         let mut out = Vec::new();
@@ -145,7 +160,12 @@ async fn concurrent_creates_keep_usernames_unique() {
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let h = std::sync::Arc::clone(&h);
-            tokio::spawn(async move { h.post("users", json!({ "username": format!("same{}", i % 2), "email": "x@example.test" })).await.status.as_u16() })
+            tokio::spawn(async move {
+                h.post("users", json!({ "username": format!("same{}", i % 2), "email": "x@example.test" }))
+                    .await
+                    .status
+                    .as_u16()
+            })
         })
         .collect();
     let mut created = 0;

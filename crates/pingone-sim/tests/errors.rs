@@ -58,10 +58,19 @@ async fn validation_errors_name_their_targets() {
     assert_eq!(missing.body["code"], "INVALID_DATA");
     assert_eq!(missing.body["details"][0]["code"], "REQUIRED_VALUE");
     assert_eq!(missing.body["details"][0]["target"], "username");
-    let app = h.post("applications", json!({ "name": "x", "enabled": "yes", "type": "WEB_APP", "protocol": "NOPE" })).await;
+    let app =
+        h.post("applications", json!({ "name": "x", "enabled": "yes", "type": "WEB_APP", "protocol": "NOPE" })).await;
     assert_eq!(app.status, 400);
-    let targets: Vec<_> = app.body["details"].as_array().unwrap().iter().map(|d| (d["code"].as_str().unwrap(), d["target"].as_str().unwrap())).collect();
-    assert_eq!(targets, [("INVALID_VALUE", "enabled"), ("INVALID_VALUE", "protocol"), ("REQUIRED_VALUE", "tokenEndpointAuthMethod")]);
+    let targets: Vec<_> = app.body["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["target"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        targets,
+        [("INVALID_VALUE", "enabled"), ("INVALID_VALUE", "protocol"), ("REQUIRED_VALUE", "tokenEndpointAuthMethod")]
+    );
     let email = h.post("users", json!({ "username": "u", "email": "not-an-address" })).await;
     assert_eq!(email.body["details"][0]["target"], "email");
     let long = h.post("users", json!({ "username": "u".repeat(129), "email": "u@example.test" })).await;
@@ -108,22 +117,47 @@ async fn wrong_content_types_are_415() {
     assert_eq!(reorder.status, 200, "{}", reorder.body);
     let listed = h.get(&format!("users/{id}/devices")).await;
     assert_eq!(listed.body["_embedded"]["devices"][0]["id"], d2["id"]);
-    let odd = h.send(Method::POST, &h.mgmt(&format!("users/{id}/devices")), Some("application/xml"), Some(&json!({})), Some(&h.token)).await;
+    let odd = h
+        .send(
+            Method::POST,
+            &h.mgmt(&format!("users/{id}/devices")),
+            Some("application/xml"),
+            Some(&json!({})),
+            Some(&h.token),
+        )
+        .await;
     assert_eq!(odd.status, 415);
-    let bad_json = h.http.post(h.mgmt("users")).bearer_auth(&h.token).header("content-type", "application/json").body("{nope").send().await.unwrap();
+    let bad_json = h
+        .http
+        .post(h.mgmt("users"))
+        .bearer_auth(&h.token)
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad_json.status(), 400);
 }
 
 #[tokio::test]
 async fn unknown_ids_are_404() {
     let h = Harness::start().await;
-    for path in ["users/nope", "applications/nope", "applications/nope/secret", "signOnPolicies/nope/actions", "users/..%2Fx", "deviceAuthenticationPolicies/x"] {
+    for path in [
+        "users/nope",
+        "applications/nope",
+        "applications/nope/secret",
+        "signOnPolicies/nope/actions",
+        "users/..%2Fx",
+        "deviceAuthenticationPolicies/x",
+    ] {
         let reply = h.get(path).await;
         assert_eq!(reply.status, 404, "{path}");
         assert_eq!(reply.body["code"], "NOT_FOUND");
     }
     assert_eq!(h.delete("users/nope").await.status, 404);
-    let other_env = h.send(Method::GET, &format!("{}/environments/other/users", h.sim.management_base()), None, None, Some(&h.token)).await;
+    let other_env = h
+        .send(Method::GET, &format!("{}/environments/other/users", h.sim.management_base()), None, None, Some(&h.token))
+        .await;
     assert_eq!(other_env.status, 404);
 }
 
@@ -133,7 +167,15 @@ async fn list_filter_paging_and_delete() {
     for i in 0..5 {
         h.created("users", json!({ "username": format!("user{i}"), "email": format!("u{i}@example.test") })).await;
     }
-    let filtered = h.send(Method::GET, &format!("{}?filter=username%20eq%20%22user3%22", h.mgmt("users")), None, None, Some(&h.token)).await;
+    let filtered = h
+        .send(
+            Method::GET,
+            &format!("{}?filter=username%20eq%20%22user3%22", h.mgmt("users")),
+            None,
+            None,
+            Some(&h.token),
+        )
+        .await;
     assert_eq!(filtered.body["_embedded"]["users"].as_array().unwrap().len(), 1);
     assert_eq!(filtered.body["_embedded"]["users"][0]["username"], "user3");
     let mut seen = Vec::new();
@@ -147,7 +189,9 @@ async fn list_filter_paging_and_delete() {
         next = page.body["_links"]["next"]["href"].as_str().map(str::to_owned);
     }
     assert_eq!(seen, ["user0", "user1", "user2", "user3", "user4"]);
-    let bad = h.send(Method::GET, &format!("{}?filter=password%20eq%20%22x%22", h.mgmt("users")), None, None, Some(&h.token)).await;
+    let bad = h
+        .send(Method::GET, &format!("{}?filter=password%20eq%20%22x%22", h.mgmt("users")), None, None, Some(&h.token))
+        .await;
     assert_eq!(bad.detail_codes(), ["INVALID_FILTER"]);
     let id = h.get("users").await.body["_embedded"]["users"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(h.delete(&format!("users/{id}")).await.status, 204);
@@ -180,7 +224,12 @@ async fn wrong_redirect_uri_is_not_redirected() {
     let p = provision(&h, &Options::default()).await;
     let url = reqwest::Url::parse_with_params(
         &h.auth("as/authorize"),
-        &[("response_type", "code"), ("client_id", p.app_id.as_str()), ("redirect_uri", "https://evil.example.test/cb"), ("scope", "openid")],
+        &[
+            ("response_type", "code"),
+            ("client_id", p.app_id.as_str()),
+            ("redirect_uri", "https://evil.example.test/cb"),
+            ("scope", "openid"),
+        ],
     )
     .unwrap();
     let reply = h.send(Method::GET, url.as_str(), None, None, None).await;
@@ -190,7 +239,13 @@ async fn wrong_redirect_uri_is_not_redirected() {
     // A scope that was not granted is redirected as invalid_scope.
     let url = reqwest::Url::parse_with_params(
         &h.auth("as/authorize"),
-        &[("response_type", "code"), ("client_id", p.app_id.as_str()), ("redirect_uri", REDIRECT), ("scope", "openid phone"), ("state", "s1")],
+        &[
+            ("response_type", "code"),
+            ("client_id", p.app_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid phone"),
+            ("state", "s1"),
+        ],
     )
     .unwrap();
     let reply = h.send(Method::GET, url.as_str(), None, None, None).await;
@@ -218,7 +273,8 @@ async fn pkce_is_enforced_at_authorize_and_token() {
     assert_eq!((missing.status.as_u16(), missing.body["error"].as_str()), (400, Some("invalid_grant")));
     // Wrong verifier.
     let code = h.sign_on(&p.app_id).await;
-    let wrong = h.exchange(&p.app_id, &secret, &code, Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), REDIRECT).await;
+    let wrong =
+        h.exchange(&p.app_id, &secret, &code, Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), REDIRECT).await;
     assert_eq!(wrong.body["error"], "invalid_grant");
     // Wrong redirect_uri at the token endpoint.
     let code = h.sign_on(&p.app_id).await;
@@ -274,7 +330,14 @@ async fn codes_are_single_use_short_lived_and_bound_to_the_client() {
     let post = h
         .http
         .post(h.auth("as/token"))
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER), ("client_id", &p.app_id), ("client_secret", &secret)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", &p.app_id),
+            ("client_secret", &secret),
+        ])
         .send()
         .await
         .unwrap();
@@ -396,7 +459,9 @@ async fn flow_calls_without_cookies_are_rejected_unless_relaxed() {
 async fn several_devices_require_selection() {
     let h = Harness::start().await;
     let p = provision(&h, &Options::default()).await;
-    let second = h.created(&format!("users/{}/devices", p.user_id), json!({ "type": "EMAIL", "email": "ada.work@example.test" })).await;
+    let second = h
+        .created(&format!("users/{}/devices", p.user_id), json!({ "type": "EMAIL", "email": "ada.work@example.test" }))
+        .await;
     let (_, mut s) = h.authorize(&p.app_id).await;
     let reply = h.flow_post(&mut s, "user.lookup", json!({ "username": USER })).await;
     assert_eq!(reply.body["status"], "DEVICE_SELECTION_REQUIRED");

@@ -102,7 +102,8 @@ async fn twenty_steps_end_to_end() {
     assert!(decode::<Value>(&forged, &key, &validation).is_err());
 
     // Save the management responses of steps 1-13 for the OpenAPI schema check (.ci/run).
-    let dump: Vec<Value> = p.responses.iter().map(|(step, op, body)| json!({ "step": step, "operation": op, "body": body })).collect();
+    let dump: Vec<Value> =
+        p.responses.iter().map(|(step, op, body)| json!({ "step": step, "operation": op, "body": body })).collect();
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-management-responses.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&dump).unwrap()).unwrap();
 }
@@ -127,7 +128,15 @@ async fn discovery_matches_the_routes() {
     assert_eq!(jwks.status, 200);
     assert_eq!(jwks.body["keys"][0]["kty"], "RSA");
     assert_eq!(jwks.body["keys"][0]["alg"], "RS256");
-    let token = h.send(Method::POST, d["token_endpoint"].as_str().unwrap(), Some("application/x-www-form-urlencoded"), Some(&json!("x")), None).await;
+    let token = h
+        .send(
+            Method::POST,
+            d["token_endpoint"].as_str().unwrap(),
+            Some("application/x-www-form-urlencoded"),
+            Some(&json!("x")),
+            None,
+        )
+        .await;
     assert_ne!(token.status, 404);
     let authorize = h.send(Method::GET, d["authorization_endpoint"].as_str().unwrap(), None, None, None).await;
     assert_eq!(authorize.status, 400, "unknown client: an error, not a missing route");
@@ -155,7 +164,12 @@ async fn pi_flow_response_mode_returns_json_and_the_code_in_the_flow() {
     let reply = h.send(Method::GET, url.as_str(), None, None, None).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["status"], "SIGN_ON_REQUIRED");
-    let mut s = FlowSession { flow_id: reply.body["id"].as_str().unwrap().into(), cookies: Default::default(), state: "xyz".into(), nonce: String::new() };
+    let mut s = FlowSession {
+        flow_id: reply.body["id"].as_str().unwrap().into(),
+        cookies: Default::default(),
+        state: "xyz".into(),
+        nonce: String::new(),
+    };
     s.absorb(&reply.headers);
     h.flow_post(&mut s, "user.lookup", json!({ "username": USER })).await;
     let otp = h.otp().await;

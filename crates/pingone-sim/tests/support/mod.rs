@@ -34,7 +34,10 @@ impl Reply {
     }
 
     pub fn detail_codes(&self) -> Vec<String> {
-        self.body["details"].as_array().map(|d| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+        self.body["details"]
+            .as_array()
+            .map(|d| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -87,7 +90,14 @@ impl Harness {
         format!("{}/{}/{path}", self.sim.auth_base(), self.env())
     }
 
-    pub async fn send(&self, method: Method, url: &str, content_type: Option<&str>, body: Option<&Value>, bearer: Option<&str>) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        content_type: Option<&str>,
+        body: Option<&Value>,
+        bearer: Option<&str>,
+    ) -> Reply {
         let mut request = self.http.request(method, url);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
@@ -183,7 +193,13 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
     let resources = h.get("resources").await;
     assert_eq!(resources.status, 200);
     responses.push((2, "list resources", resources.body.clone()));
-    let openid = resources.body["_embedded"]["resources"].as_array().unwrap().iter().find(|r| r["type"] == "OPENID_CONNECT").unwrap().clone();
+    let openid = resources.body["_embedded"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "OPENID_CONNECT")
+        .unwrap()
+        .clone();
     let openid_id = openid["id"].as_str().unwrap().to_owned();
     let scopes = h.get(&format!("resources/{openid_id}/scopes")).await;
     assert_eq!(scopes.status, 200);
@@ -196,10 +212,16 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
         .map(|s| json!({ "id": s["id"] }))
         .collect();
     assert_eq!(wanted.len(), 3);
-    let grant = h.created(&format!("applications/{app_id}/grants"), json!({ "resource": { "id": openid_id }, "scopes": wanted })).await;
+    let grant = h
+        .created(&format!("applications/{app_id}/grants"), json!({ "resource": { "id": openid_id }, "scopes": wanted }))
+        .await;
     responses.push((4, "create grant", grant));
-    let policy =
-        h.created("signOnPolicies", json!({ "name": format!("Email_MFA_Policy{sfx}"), "description": "Username lookup then e-mail OTP" })).await;
+    let policy = h
+        .created(
+            "signOnPolicies",
+            json!({ "name": format!("Email_MFA_Policy{sfx}"), "description": "Username lookup then e-mail OTP" }),
+        )
+        .await;
     responses.push((5, "create sign-on policy", policy.clone()));
     let policy_id = policy["id"].as_str().unwrap().to_owned();
     let device_policy = h
@@ -224,10 +246,16 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
         )
         .await;
     responses.push((6, "create MFA action", action));
-    let assignment =
-        h.created(&format!("applications/{app_id}/signOnPolicyAssignments"), json!({ "priority": 1, "signOnPolicy": { "id": policy_id } })).await;
+    let assignment = h
+        .created(
+            &format!("applications/{app_id}/signOnPolicyAssignments"),
+            json!({ "priority": 1, "signOnPolicy": { "id": policy_id } }),
+        )
+        .await;
     responses.push((7, "assign policy", assignment));
-    let population = h.created("populations", json!({ "name": format!("email-mfa-demo-pop{sfx}"), "description": "Test users" })).await;
+    let population = h
+        .created("populations", json!({ "name": format!("email-mfa-demo-pop{sfx}"), "description": "Test users" }))
+        .await;
     responses.push((8, "create population", population.clone()));
     let population_id = population["id"].as_str().unwrap().to_owned();
     let user = h
@@ -239,7 +267,11 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
     responses.push((9, "create user", user.clone()));
     let user_id = user["id"].as_str().unwrap().to_owned();
     let password = h
-        .put(&format!("users/{user_id}/password"), "application/vnd.pingidentity.password.set+json", json!({ "value": "Corr3ct-Horse-Battery!", "forceChange": false }))
+        .put(
+            &format!("users/{user_id}/password"),
+            "application/vnd.pingidentity.password.set+json",
+            json!({ "value": "Corr3ct-Horse-Battery!", "forceChange": false }),
+        )
         .await;
     assert_eq!(password.status, 200, "{}", password.body);
     assert_eq!(password.body["status"], "OK");
@@ -249,8 +281,12 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
     assert_eq!(mfa.body["mfaEnabled"], true);
     responses.push((11, "enable MFA", mfa.body));
     responses.push((12, "create device authentication policy", device_policy));
-    let device =
-        h.created(&format!("users/{user_id}/devices"), json!({ "type": "EMAIL", "email": o.email, "policy": { "id": device_policy_id } })).await;
+    let device = h
+        .created(
+            &format!("users/{user_id}/devices"),
+            json!({ "type": "EMAIL", "email": o.email, "policy": { "id": device_policy_id } }),
+        )
+        .await;
     assert_eq!(device["status"], "ACTIVE");
     responses.push((13, "create EMAIL device", device.clone()));
     let device_id = device["id"].as_str().unwrap().to_owned();
@@ -298,7 +334,12 @@ impl Harness {
         )
         .unwrap();
         let reply = self.send(Method::GET, url.as_str(), None, None, None).await;
-        let mut session = FlowSession { flow_id: String::new(), cookies: BTreeMap::new(), state: "af0ifjsldkj".into(), nonce: "n-0S6_WzA2Mj".into() };
+        let mut session = FlowSession {
+            flow_id: String::new(),
+            cookies: BTreeMap::new(),
+            state: "af0ifjsldkj".into(),
+            nonce: "n-0S6_WzA2Mj".into(),
+        };
         if reply.status == 302 {
             session.flow_id = query_of(&reply.location()).get("flowId").cloned().unwrap_or_default();
             session.absorb(&reply.headers);
@@ -307,7 +348,13 @@ impl Harness {
     }
 
     pub async fn flow_get(&self, s: &FlowSession) -> Reply {
-        let response = self.http.get(self.auth(&format!("flows/{}", s.flow_id))).header(COOKIE, s.cookie_header()).send().await.unwrap();
+        let response = self
+            .http
+            .get(self.auth(&format!("flows/{}", s.flow_id)))
+            .header(COOKIE, s.cookie_header())
+            .send()
+            .await
+            .unwrap();
         into_reply(response).await
     }
 
@@ -348,12 +395,20 @@ impl Harness {
         reply.body["secret"].as_str().unwrap().to_owned()
     }
 
-    pub async fn exchange(&self, app_id: &str, secret: &str, code: &str, verifier: Option<&str>, redirect: &str) -> Reply {
+    pub async fn exchange(
+        &self,
+        app_id: &str,
+        secret: &str,
+        code: &str,
+        verifier: Option<&str>,
+        redirect: &str,
+    ) -> Reply {
         let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect)];
         if let Some(v) = verifier {
             form.push(("code_verifier", v));
         }
-        let response = self.http.post(self.auth("as/token")).basic_auth(app_id, Some(secret)).form(&form).send().await.unwrap();
+        let response =
+            self.http.post(self.auth("as/token")).basic_auth(app_id, Some(secret)).form(&form).send().await.unwrap();
         into_reply(response).await
     }
 
