@@ -28,17 +28,55 @@ pub struct JournalEntry {
     pub latency_ms: u64,
     /// The injected fault, if any.
     pub fault: Option<&'static str>,
+    /// How many exchanges had completed when this one arrived: an exchange `b` can depend on
+    /// an exchange `a` only if `a.completion <= b.completed_before`.
+    pub completed_before: u64,
+    /// This exchange's place in completion order (1-based).
+    pub completion: u64,
+}
+
+/// The number of sequential request levels among `entries`: the longest chain in which each
+/// exchange arrived after the previous one completed. With per-request latency, concurrent
+/// requests share a level; dependent ones cannot.
+#[must_use]
+pub fn request_levels(entries: &[JournalEntry]) -> usize {
+    let mut by_completion: Vec<&JournalEntry> = entries.iter().collect();
+    by_completion.sort_by_key(|e| e.completion);
+    let mut level_at: Vec<(u64, usize)> = Vec::new();
+    let mut deepest = 0;
+    for entry in by_completion {
+        let before = level_at.iter().filter(|(c, _)| *c <= entry.completed_before).map(|(_, l)| *l).max().unwrap_or(0);
+        let level = before + 1;
+        deepest = deepest.max(level);
+        level_at.push((entry.completion, level));
+    }
+    deepest
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
+    completed: std::sync::atomic::AtomicU64,
     entries: Mutex<Vec<JournalEntry>>,
     file: Option<Mutex<File>>,
 }
 
 impl Journal {
     pub(crate) fn new(file: Option<File>) -> Self {
-        Self { entries: Mutex::new(Vec::new()), file: file.map(Mutex::new) }
+        Self {
+            completed: std::sync::atomic::AtomicU64::new(0),
+            entries: Mutex::new(Vec::new()),
+            file: file.map(Mutex::new),
+        }
+    }
+
+    /// How many exchanges have completed so far.
+    pub(crate) fn completed(&self) -> u64 {
+        self.completed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Numbers a completed exchange.
+    pub(crate) fn complete(&self) -> u64 {
+        self.completed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
     pub(crate) fn record(&self, entry: JournalEntry) {

@@ -88,7 +88,7 @@ mod store;
 pub use clock::SimClock;
 pub use config::{CookiePolicy, SimConfig};
 pub use faults::{Fault, FaultRates, ScriptedFault};
-pub use journal::JournalEntry;
+pub use journal::{JournalEntry, request_levels};
 pub use keys::SigningKey;
 pub use outbox::{Email, Outbox};
 pub use server::{Controls, MAX_REQUEST_BYTES, Simulator, StartError};

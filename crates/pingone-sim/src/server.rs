@@ -393,6 +393,7 @@ async fn edge(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         return next.run(request).await;
     }
     let started = Instant::now();
+    let completed_before = shared.journal.completed();
     let at = shared.clock.rfc3339();
     let method = request.method().to_string();
     let request_content_type =
@@ -437,6 +438,8 @@ async fn edge(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         response_content_type,
         latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         fault: fault.map(Fault::name),
+        completed_before,
+        completion: shared.journal.complete(),
     });
     response
 }
