@@ -64,4 +64,5 @@ pub use secret::{
 pub use token::{SecretAuthMethod, WorkerCredentials, WorkerTokenProvider};
 
 /// Re-exported so that callers can name methods and URLs without depending on `reqwest`.
+pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, Url};

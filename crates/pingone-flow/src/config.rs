@@ -1,0 +1,51 @@
+//! The application's settings, as the sign-on needs them (plain data: provisioning or your own
+//! configuration supplies them).
+
+use pingone_core::ClientSecret;
+
+/// How the application authenticates at the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// `CLIENT_SECRET_BASIC`: HTTP Basic with the secret.
+    SecretBasic(ClientSecret),
+    /// `CLIENT_SECRET_POST`: `client_id` and `client_secret` form fields.
+    SecretPost(ClientSecret),
+    /// `NONE`: a public client; PKCE alone binds the code.
+    None,
+}
+
+/// The OIDC application the user signs on to.
+#[derive(Debug, Clone)]
+pub struct OidcApp {
+    /// The OAuth `client_id` (the PingOne application's ID).
+    pub client_id: String,
+    /// The redirect URI registered for the application (exact match).
+    pub redirect_uri: String,
+    /// Scopes to request; `openid` makes an ID token appear.
+    pub scopes: Vec<String>,
+    /// Client authentication at the token endpoint.
+    pub auth: ClientAuth,
+    /// Origins (`https://host[:port]`) besides PingOne's own that the authorize redirect may point
+    /// to: the application's custom sign-on page (`loginPageUrl`).
+    pub sign_on_origins: Vec<String>,
+}
+
+impl OidcApp {
+    /// An application with the given client ID, redirect URI, scopes and client authentication.
+    #[must_use]
+    pub fn new(
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+        scopes: &[&str],
+        auth: ClientAuth,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            auth,
+            sign_on_origins: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The token response (step 20).
+
+use pingone_core::{AccessToken, IdToken, RefreshToken};
+use serde::Deserialize;
+
+use crate::id_token::IdTokenClaims;
+
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    pub access_token: AccessToken,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<IdToken>,
+    #[serde(default)]
+    pub refresh_token: Option<RefreshToken>,
+}
+
+/// The tokens of a completed sign-on. `Debug` shows the claims and metadata, never a token.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The ID token, verified.
+    pub id_token: Option<IdToken>,
+    /// The refresh token, when the application has the refresh grant.
+    pub refresh_token: Option<RefreshToken>,
+    /// `token_type` (`Bearer`).
+    pub token_type: Option<String>,
+    /// Access-token lifetime in seconds.
+    pub expires_in: Option<u64>,
+    /// Granted scopes.
+    pub scope: Option<String>,
+    /// The verified ID token's claims.
+    pub claims: Option<IdTokenClaims>,
+}
+
+impl Tokens {
+    pub(crate) fn new(response: TokenResponse, claims: Option<IdTokenClaims>) -> Self {
+        Self {
+            access_token: response.access_token,
+            id_token: response.id_token,
+            refresh_token: response.refresh_token,
+            token_type: response.token_type,
+            expires_in: response.expires_in,
+            scope: response.scope,
+            claims,
+        }
+    }
+}
+
+/// Decodes a token response body; never panics, whatever the bytes.
+///
+/// # Errors
+/// The decoder's message (which never contains a token).
+pub fn decode_token_response(body: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<TokenResponse>(body).map(|_| ()).map_err(|e| {
+        // serde_json's messages quote field names and positions, not values.
+        e.to_string()
+    })
+}
