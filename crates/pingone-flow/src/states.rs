@@ -35,7 +35,7 @@ macro_rules! state_debug {
 }
 
 /// Step 14 done: the flow exists and its cookies are kept.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Authorized {
     pub(crate) ctx: FlowContext,
 }
@@ -43,7 +43,7 @@ state_debug!(Authorized);
 
 /// Steps 15–16 done: the username was accepted; [`next`](UsernameSubmitted::next) says what
 /// PingOne wants now.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct UsernameSubmitted {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -54,7 +54,7 @@ pub struct UsernameSubmitted {
 state_debug!(UsernameSubmitted);
 
 /// The user has several devices: one must be chosen before an OTP is sent.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct DeviceSelectionRequired {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -62,7 +62,7 @@ pub struct DeviceSelectionRequired {
 state_debug!(DeviceSelectionRequired);
 
 /// An OTP was e-mailed; [`submit_otp`](OtpRequired::submit_otp) it.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct OtpRequired {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -72,7 +72,7 @@ pub struct OtpRequired {
 state_debug!(OtpRequired);
 
 /// The flow is `COMPLETED`: [`resume`](Completed::resume) it to get the authorization code.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Completed {
     pub(crate) ctx: FlowContext,
     /// With `response_mode=pi.flow`: the code and state that came with the completed flow.
@@ -81,7 +81,7 @@ pub struct Completed {
 state_debug!(Completed);
 
 /// Step 18 done: the authorization code, bound to this flow's PKCE verifier and nonce.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Resumed {
     pub(crate) ctx: FlowContext,
     pub(crate) code: AuthorizationCode,
@@ -145,7 +145,7 @@ impl Authorized {
         if !flow.offers("user.lookup") {
             return Err(status_error("step 15: read flow", "user.lookup", &flow));
         }
-        let saved = self.clone();
+        let saved = Authorized { ctx: self.ctx.clone() };
         let flow = match client
             .post_action(&mut self.ctx, "step 16: user.lookup", "user.lookup", &json!({ "username": username }))
             .await
