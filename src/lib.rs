@@ -19,3 +19,8 @@
 pub use pingone_core as core;
 pub use pingone_flow as flow;
 pub use pingone_provisioning as provisioning;
+
+/// The README's code sample, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use tracing::{Instrument, field};
 
@@ -46,12 +47,37 @@ impl Default for HttpConfig {
     }
 }
 
+/// One finished attempt, as reported to an [`ExchangeObserver`]. It holds no secret: the path
+/// without its query, the status, the time taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The operation label (`step 9: create user`).
+    pub operation: String,
+    /// The method.
+    pub method: Method,
+    /// The URL path, without the query string.
+    pub path: String,
+    /// The status, or `None` when no response arrived.
+    pub status: Option<u16>,
+    /// Time from sending to the end of the body.
+    pub elapsed: Duration,
+    /// The attempt number (1 for the first).
+    pub attempt: u32,
+}
+
+/// Sees every attempt the [`HttpClient`] makes: for transcripts, metrics, tests.
+pub trait ExchangeObserver: std::fmt::Debug + Send + Sync {
+    /// Called after each attempt.
+    fn on_exchange(&self, exchange: &Exchange);
+}
+
 /// A cheap-to-clone handle on one shared connection pool.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     config: Arc<HttpConfig>,
     clock: SharedClock,
+    observer: Option<Arc<dyn ExchangeObserver>>,
 }
 
 impl HttpClient {
@@ -75,7 +101,14 @@ impl HttpClient {
             .user_agent(config.user_agent.clone())
             .build()
             .map_err(|e| Error::Build { operation: "create HTTP client".into(), message: e.to_string() })?;
-        Ok(Self { client, config: Arc::new(config), clock: system_clock() })
+        Ok(Self { client, config: Arc::new(config), clock: system_clock(), observer: None })
+    }
+
+    /// Reports every attempt to `observer`.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn ExchangeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Replaces the clock used for `Retry-After` dates.
@@ -118,7 +151,22 @@ impl HttpClient {
                 status = field::Empty,
                 latency_ms = field::Empty,
             );
+            let sent = Instant::now();
             let result = self.attempt(request, &correlation_id).instrument(span.clone()).await;
+            if let Some(observer) = &self.observer {
+                observer.on_exchange(&Exchange {
+                    operation: request.operation.to_string(),
+                    method: request.method.clone(),
+                    path: request.url.path().to_owned(),
+                    status: match &result {
+                        Ok(r) => Some(r.status),
+                        Err(Error::BodyTooLarge { status, .. }) => Some(*status),
+                        Err(_) => None,
+                    },
+                    elapsed: sent.elapsed(),
+                    attempt,
+                });
+            }
             let outcome = match &result {
                 Ok(response) => AttemptOutcome::Status {
                     status: response.status,

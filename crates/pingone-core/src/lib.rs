@@ -51,7 +51,7 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use endpoints::{EndpointError, Endpoints, Region};
 pub use error::{ApiError, Error, OAuthError, RequestContext, TransportKind};
 pub use error_body::{ErrorBody, ErrorCode, ErrorDetail};
-pub use http::{HttpClient, HttpConfig};
+pub use http::{Exchange, ExchangeObserver, HttpClient, HttpConfig};
 pub use id::{EnvironmentId, Id, Ref};
 pub use management::{Link, ManagementTransport};
 pub use request::ApiRequest;

@@ -1,0 +1,179 @@
+//! `cargo run --example email_mfa`: PingOne's "Use an Email MFA Action to Authenticate Users"
+//! workflow, all 20 steps, through this workspace's public API.
+//!
+//! Without configuration it starts the embedded PingOne simulator and reads the OTP from its
+//! outbox. With `PINGONE_ENVIRONMENT_ID`, `PINGONE_REGION` (or `PINGONE_MANAGEMENT_BASE` and
+//! `PINGONE_AUTH_BASE`), `PINGONE_CLIENT_ID` and `PINGONE_CLIENT_SECRET` (a worker application)
+//! it runs against that tenant and asks for the OTP e-mailed to `--email`.
+#![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
+
+mod workflow;
+
+use std::process::ExitCode;
+
+use pingone_core::{ClientSecret, Endpoints, EnvironmentId, Region, SecretAuthMethod, WorkerCredentials};
+use pingone_sim::{SimConfig, Simulator};
+use workflow::{OtpSource, Target};
+
+const USAGE: &str = "usage: cargo run --example email_mfa -- [--keep] [--email ADDRESS] [--username NAME]
+
+Without PINGONE_* variables: runs on the embedded simulator.
+Against a tenant, set PINGONE_ENVIRONMENT_ID, PINGONE_REGION (NA, CA, EU, AU, SG, AP) or
+PINGONE_MANAGEMENT_BASE + PINGONE_AUTH_BASE, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET
+(a worker application with the Environment Admin and Identity Data Admin roles), and pass
+--email with an address you can read: the passcode is e-mailed there.";
+
+struct Args {
+    keep: bool,
+    email: Option<String>,
+    username: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { keep: false, email: None, username: None };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--keep" => args.keep = true,
+            "--email" => args.email = Some(it.next().ok_or("--email needs an address")?),
+            "--username" => args.username = Some(it.next().ok_or("--username needs a name")?),
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A live tenant when any PINGONE_* variable is set; `Ok(None)` for the simulator.
+fn live_target(args: &Args) -> Result<Option<Target>, String> {
+    const NAMES: [&str; 6] = [
+        "PINGONE_ENVIRONMENT_ID",
+        "PINGONE_REGION",
+        "PINGONE_MANAGEMENT_BASE",
+        "PINGONE_AUTH_BASE",
+        "PINGONE_CLIENT_ID",
+        "PINGONE_CLIENT_SECRET",
+    ];
+    if NAMES.iter().all(|n| var(n).is_none()) {
+        return Ok(None);
+    }
+    let required = |name: &str| {
+        var(name).ok_or_else(|| format!("{name} is not set (running against a tenant needs PINGONE_ENVIRONMENT_ID, PINGONE_REGION or the two base URLs, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET)"))
+    };
+    let environment: EnvironmentId =
+        required("PINGONE_ENVIRONMENT_ID")?.parse().map_err(|e| format!("PINGONE_ENVIRONMENT_ID is malformed: {e}"))?;
+    let (endpoints, where_) = match (var("PINGONE_MANAGEMENT_BASE"), var("PINGONE_AUTH_BASE"), var("PINGONE_REGION")) {
+        (Some(m), Some(a), _) => {
+            (Endpoints::custom(&m, &a).map_err(|e| format!("PINGONE_MANAGEMENT_BASE/PINGONE_AUTH_BASE: {e}"))?, a)
+        }
+        (Some(_), None, _) | (None, Some(_), _) => {
+            return Err("set both PINGONE_MANAGEMENT_BASE and PINGONE_AUTH_BASE, or PINGONE_REGION".into());
+        }
+        (None, None, Some(r)) => {
+            let region: Region = r.parse().map_err(|e| format!("PINGONE_REGION: {e}"))?;
+            (Endpoints::for_region(region), format!("PingOne {} region", region.code()))
+        }
+        (None, None, None) => return Err(
+            "PINGONE_REGION is not set (NA, CA, EU, AU, SG or AP), nor PINGONE_MANAGEMENT_BASE and PINGONE_AUTH_BASE"
+                .into(),
+        ),
+    };
+    let client_id = required("PINGONE_CLIENT_ID")?;
+    let secret = required("PINGONE_CLIENT_SECRET")?;
+    let email = args
+        .email
+        .clone()
+        .ok_or("--email ADDRESS is required against a tenant: the one-time passcode is e-mailed there")?;
+    if !email.contains('@') {
+        return Err(format!("--email {email:?} is not an e-mail address"));
+    }
+    Ok(Some(Target {
+        label: format!("{where_} (live tenant)"),
+        worker: WorkerCredentials {
+            environment: environment.clone(),
+            client_id,
+            client_secret: ClientSecret::new(secret),
+            auth_method: SecretAuthMethod::Basic,
+        },
+        endpoints,
+        environment,
+        otp: OtpSource::Terminal,
+        username: args.username.clone().unwrap_or_else(|| "email-mfa-demo-user".into()),
+        email,
+        keep: args.keep,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("email_mfa: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let live = match live_target(&args) {
+        Ok(live) => live,
+        Err(message) => {
+            eprintln!("email_mfa: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    // Without a tenant: the embedded simulator (kept alive until the end of main).
+    let mut _sim = None;
+    let target = match live {
+        Some(target) => target,
+        None => {
+            let sim = match Simulator::start(SimConfig::default()).await {
+                Ok(sim) => sim,
+                Err(e) => {
+                    eprintln!("email_mfa: could not start the embedded simulator: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let (Ok(endpoints), Ok(environment)) = (
+                Endpoints::custom(sim.management_base(), sim.auth_base()),
+                sim.environment_id().parse::<EnvironmentId>(),
+            ) else {
+                eprintln!("email_mfa: the embedded simulator reported unusable base URLs");
+                return ExitCode::FAILURE;
+            };
+            let target = Target {
+                label: format!("embedded PingOne simulator at {}", sim.auth_base()),
+                endpoints,
+                environment: environment.clone(),
+                worker: WorkerCredentials {
+                    environment,
+                    client_id: sim.worker_client_id().into(),
+                    client_secret: ClientSecret::new(sim.worker_client_secret()),
+                    auth_method: SecretAuthMethod::Basic,
+                },
+                otp: OtpSource::Outbox(sim.outbox().clone()),
+                username: args.username.clone().unwrap_or_else(|| "ada.example".into()),
+                email: args.email.clone().unwrap_or_else(|| "ada@example.test".into()),
+                keep: args.keep,
+            };
+            _sim = Some(sim);
+            target
+        }
+    };
+    match workflow::run(target).await {
+        Ok(report) => {
+            print!("{}", workflow::render(&report, false));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("email_mfa: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Runs the `email_mfa` example's logic against the simulator and snapshots its transcript (IDs,
+//! host and times redacted), so that a change to any step shows up as a reviewed diff.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, clippy::print_stderr)]
+
+#[path = "../examples/email_mfa/workflow.rs"]
+mod workflow;
+
+use pingone_core::{ClientSecret, Endpoints, SecretAuthMethod, WorkerCredentials};
+use pingone_sim::{SimConfig, Simulator};
+use workflow::{OtpSource, Target};
+
+#[tokio::test]
+async fn transcript_of_the_twenty_steps() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let environment: pingone_core::EnvironmentId = sim.environment_id().parse().unwrap();
+    let target = Target {
+        label: format!("embedded PingOne simulator at {}", sim.auth_base()),
+        endpoints: Endpoints::custom(sim.management_base(), sim.auth_base()).unwrap(),
+        environment: environment.clone(),
+        worker: WorkerCredentials {
+            environment,
+            client_id: sim.worker_client_id().into(),
+            client_secret: ClientSecret::new(sim.worker_client_secret()),
+            auth_method: SecretAuthMethod::Basic,
+        },
+        otp: OtpSource::Outbox(sim.outbox().clone()),
+        username: "ada.example".into(),
+        email: "ada@example.test".into(),
+        keep: false,
+    };
+    let report = match workflow::run(target).await {
+        Ok(report) => report,
+        Err(e) => panic!("{e}"),
+    };
+    let transcript = workflow::render(&report, true);
+    // Every one of the 20 steps appears.
+    for step in 1..=20 {
+        assert!(
+            transcript.lines().any(|l| l.trim_start().starts_with(&format!("{step} "))),
+            "step {step} missing:\n{transcript}"
+        );
+    }
+    // Nothing secret: the worker secret, the app secret and the OTP never print.
+    assert!(!transcript.contains(sim.worker_client_secret()));
+    assert!(!transcript.contains(report.provisioned.client_secret.secret()));
+    let otp = sim.outbox().latest_for("ada@example.test").unwrap();
+    assert!(!transcript.contains(otp.otp()));
+    insta::assert_snapshot!("email_mfa_transcript", transcript);
+}
