@@ -105,6 +105,11 @@ impl ApiResponse {
         if !self.is_success() {
             return Err(self.clone().into_error());
         }
+        if let Some(ct) = self.content_type()
+            && !ct.to_ascii_lowercase().contains("json")
+        {
+            return Err(self.unexpected(format!("expected a JSON body, got content type {ct}")));
+        }
         serde_json::from_slice(&self.body)
             .map_err(|e| self.unexpected(format!("response body does not match the expected shape: {e}")))
     }

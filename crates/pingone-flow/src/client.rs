@@ -17,8 +17,6 @@ use crate::states::Authorized;
 
 /// The default leeway for `exp` and `iat` checks.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-/// How often a flow action is sent again after an answer that leaves its outcome unknown.
-const ACTION_ATTEMPTS: u32 = 3;
 
 pub(crate) struct Inner {
     pub http: HttpClient,
@@ -204,7 +202,7 @@ impl SignOnClient {
 
     /// `POST` a flow action. An answer that leaves the outcome unknown (5xx, a broken
     /// connection) is resolved by reading the flow: if it moved on, that is the action's result;
-    /// if not, the action is sent again (at most three times in all).
+    /// if not, the action is sent again (as often as the HTTP retry policy allows attempts).
     pub(crate) async fn post_action(
         &self,
         ctx: &mut FlowContext,
@@ -213,6 +211,8 @@ impl SignOnClient {
         body: &Value,
     ) -> Result<FlowResponse, FlowError> {
         let before = ctx.status.clone();
+        // As many attempts as the HTTP retry policy allows (1 when retries are off).
+        let attempts = self.inner.http.config().retry.max_attempts.max(1);
         let mut attempt = 1;
         loop {
             let request = ApiRequest::new(step, Method::POST, self.flow_url(&ctx.flow_id))
@@ -223,7 +223,7 @@ impl SignOnClient {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),
                 Err(e) => e.outcome_unknown() || e.is_connect(),
             };
-            if !unknown || attempt >= ACTION_ATTEMPTS {
+            if !unknown || attempt >= attempts {
                 return self.absorb_flow(ctx, outcome?, step);
             }
             let wait = outcome

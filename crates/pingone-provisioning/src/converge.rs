@@ -2,6 +2,7 @@
 //! create whose response was lost by a lookup, never by a blind second POST.
 
 use std::future::Future;
+use std::time::Duration;
 
 use pingone_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -54,9 +55,19 @@ where
     }
 }
 
-/// Creates with `create`; on an unknown outcome or a uniqueness conflict, resolves with
-/// `lookup` (see [`find_or_create`]). An object found after a lost response was created by this
-/// run; one found after a uniqueness conflict was created by someone else (`Reused`).
+/// How often a create is sent in all when its answers leave the outcome unknown.
+const CREATE_ATTEMPTS: u32 = 4;
+
+/// Whether an error leaves open whether the create was committed: no response (timeout, a
+/// connection broken after sending), or a server-side failure (`500`, `502`, `503`, `504`).
+fn outcome_unknown(e: &Error) -> bool {
+    e.outcome_unknown() || matches!(e.status(), Some(500 | 502 | 503 | 504))
+}
+
+/// Creates with `create`. When the answer leaves the outcome unknown, or is a uniqueness
+/// conflict, `lookup` decides: an object that exists is used (created by this run after a lost
+/// answer; by someone else after a conflict); otherwise, after an unknown outcome, the create is
+/// sent again — safe, because the lookup proved the previous one did not commit.
 pub(crate) async fn create_or_recover<T, L, LF, C, CF>(lookup: L, create: C) -> Result<(T, Outcome), Error>
 where
     L: Fn() -> LF,
@@ -64,17 +75,25 @@ where
     C: Fn() -> CF,
     CF: Future<Output = Result<T, Error>>,
 {
-    match create().await {
-        Ok(created) => Ok((created, Outcome::Created)),
-        Err(e) if e.outcome_unknown() || e.has_code(&ErrorCode::UniquenessViolation) => {
-            tracing::debug!(error = %e, "create outcome unknown or conflicting: looking the object up");
-            let outcome = if e.outcome_unknown() { Outcome::Created } else { Outcome::Reused };
-            match lookup().await? {
-                Some(found) => Ok((found, outcome)),
-                None if e.outcome_unknown() => create().await.map(|t| (t, Outcome::Created)),
-                None => Err(e),
-            }
+    let mut attempt = 1;
+    loop {
+        let e = match create().await {
+            Ok(created) => return Ok((created, Outcome::Created)),
+            Err(e) => e,
+        };
+        let conflict = e.has_code(&ErrorCode::UniquenessViolation);
+        if !conflict && !outcome_unknown(&e) {
+            return Err(e);
         }
-        Err(e) => Err(e),
+        tracing::debug!(error = %e, attempt, "create outcome unknown or conflicting: looking the object up");
+        if let Some(found) = lookup().await? {
+            return Ok((found, if conflict { Outcome::Reused } else { Outcome::Created }));
+        }
+        if conflict || attempt >= CREATE_ATTEMPTS {
+            return Err(e);
+        }
+        let wait = e.api().and_then(|a| a.retry_after).unwrap_or(Duration::from_millis(100 * u64::from(attempt)));
+        tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
+        attempt += 1;
     }
 }

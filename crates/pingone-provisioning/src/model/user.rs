@@ -108,8 +108,7 @@ pub struct PasswordSet {
 #[serde(rename_all = "camelCase")]
 pub struct PasswordStatus {
     /// `OK`, `MUST_CHANGE_PASSWORD`, ...
-    #[serde(default)]
-    pub status: Option<String>,
+    pub status: String,
 }
 
 /// The body and answer of step 11.

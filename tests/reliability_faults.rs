@@ -1,0 +1,160 @@
+//! Setup and 200 sign-ons against a simulator that answers 10% of requests with 503 and 5% with
+//! 429 (both with `Retry-After`) and adds up to 50 ms of random latency: every sign-on completes,
+//! and the environment holds exactly one of each provisioned object.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    clippy::print_stdout
+)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pingone_core::{
+    ClientSecret, EnvironmentId, HttpClient, HttpConfig, Otp, RetryPolicy, SecretAuthMethod, WorkerCredentials,
+};
+use pingone_flow::{AfterUsername, OtpOutcome, SignOnClient};
+use pingone_provisioning::model::{Name, NewUser};
+use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, ManagementClient, PopulationCreated};
+use pingone_sim::{FaultRates, SimConfig, Simulator};
+use support::*;
+
+const WORKERS: usize = 20;
+const SIGN_ONS_PER_WORKER: usize = 10;
+
+/// A retry policy for a server that fails 15% of requests: ten attempts make a request fail
+/// with probability 0.15^10 (about 6e-9).
+fn patient_http() -> HttpClient {
+    HttpClient::with_config(HttpConfig {
+        retry: RetryPolicy {
+            max_attempts: 10,
+            max_elapsed: Duration::from_secs(60),
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            retry_after_cap: Duration::from_secs(1),
+        },
+        ..HttpConfig::default()
+    })
+    .unwrap()
+}
+
+fn management_for(sim: &Simulator) -> ManagementClient {
+    let env: EnvironmentId = sim.environment_id().parse().unwrap();
+    let worker = WorkerCredentials {
+        environment: env.clone(),
+        client_id: sim.worker_client_id().into(),
+        client_secret: ClientSecret::new(sim.worker_client_secret()),
+        auth_method: SecretAuthMethod::Basic,
+    };
+    ManagementClient::connect(patient_http(), endpoints(sim), env, worker)
+}
+
+async fn sign_on(sim: &Simulator, client: &SignOnClient, username: &str, email: &str) {
+    let submitted = client.authorize().await.unwrap().submit_username(client, username).await.unwrap();
+    let AfterUsername::OtpRequired(state) = submitted.next().unwrap() else { panic!("no OTP step") };
+    let mail = sim.outbox().next_for(email, Duration::from_secs(30)).await.expect("an OTP e-mail");
+    let OtpOutcome::Completed(done) = state.submit_otp(client, &Otp::new(mail.otp())).await.unwrap() else {
+        panic!("OTP rejected")
+    };
+    let tokens = done.resume(client).await.unwrap().exchange(client).await.unwrap();
+    assert_eq!(tokens.claims.unwrap().preferred_username.as_deref(), Some(username));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_and_200_sign_ons_survive_503_429_and_latency() {
+    let started = Instant::now();
+    let sim = Arc::new(
+        Simulator::start(SimConfig {
+            latency_jitter: Duration::from_millis(50),
+            faults: FaultRates {
+                unavailable: 0.10,
+                too_many_requests: 0.05,
+                retry_after_secs: 1,
+                ..FaultRates::default()
+            },
+            seed: Some(2026),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let management = management_for(&sim);
+    let p = EmailMfaSetup::new(spec()).run(&management).await.unwrap();
+    // One user per worker, so that each worker's OTP e-mails are its own.
+    let population = Arc::new(PopulationCreated::ensure(&management, &spec().population).await.unwrap());
+    let device_policy = Arc::new(DevicePolicyCreated::ensure(&management, &spec().device_policy).await.unwrap());
+    let mut creating = tokio::task::JoinSet::new();
+    for i in 0..WORKERS {
+        let (management, population, device_policy) =
+            (management.clone(), Arc::clone(&population), Arc::clone(&device_policy));
+        creating.spawn(async move {
+            let (username, email) = (format!("worker{i}"), format!("worker{i}@example.test"));
+            let new = NewUser {
+                username: username.clone(),
+                email: email.clone(),
+                name: Some(Name { given: None, family: None }),
+                population: None,
+            };
+            let user = population.create_user(&management, new).await.unwrap();
+            user.enable_mfa(&management).await.unwrap();
+            device_policy.add_email_device(&management, &user, &email).await.unwrap();
+            (username, email)
+        });
+    }
+    let users = creating.join_all().await;
+    let client =
+        SignOnClient::new(patient_http(), endpoints(&sim), sim.environment_id().parse().unwrap(), oidc_app(&p));
+    let tasks: Vec<_> = users
+        .into_iter()
+        .map(|(username, email)| {
+            let (sim, client) = (Arc::clone(&sim), client.clone());
+            tokio::spawn(async move {
+                for _ in 0..SIGN_ONS_PER_WORKER {
+                    sign_on(&sim, &client, &username, &email).await;
+                }
+                SIGN_ONS_PER_WORKER
+            })
+        })
+        .collect();
+    let mut completed = 0;
+    for task in tasks {
+        completed += task.await.unwrap();
+    }
+    assert_eq!(completed, 200);
+
+    // Exactly one of each provisioned object, although creates met 503s.
+    sim.controls().set_fault_rates(FaultRates::default());
+    let apps = management.list_applications().await.unwrap();
+    assert_eq!(apps.iter().filter(|a| a.name == "email-mfa-demo-web").count(), 1);
+    assert_eq!(management.list_grants(&p.client_id).await.unwrap().len(), 1);
+    assert_eq!(management.list_sign_on_policy_assignments(&p.client_id).await.unwrap().len(), 1);
+    let policies = management.list_sign_on_policies().await.unwrap();
+    assert_eq!(policies.iter().filter(|x| x.settings.name == spec().sign_on_policy.name).count(), 1);
+    assert_eq!(management.list_sign_on_policy_actions(&p.ids.sign_on_policy).await.unwrap().len(), 1);
+    assert_eq!(management.find_populations_by_name(&spec().population.name).await.unwrap().len(), 1);
+    let device_policies = management.list_device_authentication_policies().await.unwrap();
+    assert_eq!(device_policies.iter().filter(|x| x.name == spec().device_policy.name).count(), 1);
+    let mut checked = 7;
+    for username in std::iter::once(USER.to_owned()).chain((0..WORKERS).map(|i| format!("worker{i}"))) {
+        let user = management.find_user_by_username(&username).await.unwrap().expect("the user");
+        assert_eq!(management.list_devices(&user.id).await.unwrap().len(), 1, "{username}");
+        checked += 2;
+    }
+    let journal = sim.journal();
+    let faults = journal.iter().filter(|e| e.fault.is_some()).count();
+    let (f503, f429) = (
+        journal.iter().filter(|e| e.fault == Some("503")).count(),
+        journal.iter().filter(|e| e.fault == Some("429")).count(),
+    );
+    println!(
+        "faults: {} requests, {faults} faults injected ({f503} x 503, {f429} x 429); 200/200 sign-ons completed; {checked} objects checked for duplicates; {:.1} s",
+        journal.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(f503 > 100 && f429 > 50, "the faults did happen: {f503} x 503, {f429} x 429");
+}
