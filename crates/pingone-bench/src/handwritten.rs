@@ -46,9 +46,17 @@ fn cookie_header(jar: &[(String, String)]) -> String {
 impl HandWritten {
     /// Fetches the signing key once (as a hand-written client would cache it).
     pub(crate) async fn key(http: &reqwest::Client, auth: &str, env: &str) -> Result<DecodingKey, String> {
-        let jwks: Value = http.get(format!("{auth}/{env}/as/jwks")).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+        let jwks: Value = http
+            .get(format!("{auth}/{env}/as/jwks"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
         let key = jwks["keys"].get(0).ok_or("no key")?;
-        DecodingKey::from_rsa_components(key["n"].as_str().unwrap_or_default(), key["e"].as_str().unwrap_or_default()).map_err(|e| e.to_string())
+        DecodingKey::from_rsa_components(key["n"].as_str().unwrap_or_default(), key["e"].as_str().unwrap_or_default())
+            .map_err(|e| e.to_string())
     }
 
     /// One complete sign-on; `otp` reads the e-mailed code.
@@ -59,7 +67,8 @@ impl HandWritten {
     {
         let err = |e: reqwest::Error| e.to_string();
         let (verifier, state, nonce) = (random(), random(), random());
-        let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref());
+        let challenge =
+            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref());
         let base = format!("{}/{}", self.auth, self.env);
         let authorize = self
             .http
@@ -82,7 +91,16 @@ impl HandWritten {
         let location = authorize.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or("no Location")?.to_owned();
         let flow_id = query(&location, "flowId").ok_or("no flowId")?;
         let flow_url = format!("{base}/flows/{flow_id}");
-        let flow: Value = self.http.get(&flow_url).header(COOKIE, cookie_header(&jar)).send().await.map_err(err)?.json().await.map_err(err)?;
+        let flow: Value = self
+            .http
+            .get(&flow_url)
+            .header(COOKIE, cookie_header(&jar))
+            .send()
+            .await
+            .map_err(err)?
+            .json()
+            .await
+            .map_err(err)?;
         if flow["_links"]["user.lookup"].is_null() {
             return Err("no user.lookup".into());
         }
@@ -115,7 +133,14 @@ impl HandWritten {
         if body["status"] != "COMPLETED" {
             return Err(format!("status {}", body["status"]));
         }
-        let resumed = self.http.get(format!("{base}/as/resume")).query(&[("flowId", &flow_id)]).header(COOKIE, cookie_header(&jar)).send().await.map_err(err)?;
+        let resumed = self
+            .http
+            .get(format!("{base}/as/resume"))
+            .query(&[("flowId", &flow_id)])
+            .header(COOKIE, cookie_header(&jar))
+            .send()
+            .await
+            .map_err(err)?;
         let location = resumed.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or("no Location")?.to_owned();
         if !location.starts_with(&self.redirect) || query(&location, "state").as_deref() != Some(state.as_str()) {
             return Err("bad redirect".into());
@@ -125,7 +150,12 @@ impl HandWritten {
             .http
             .post(format!("{base}/as/token"))
             .basic_auth(&self.client_id, Some(&self.secret))
-            .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &self.redirect), ("code_verifier", &verifier)])
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", &self.redirect),
+                ("code_verifier", &verifier),
+            ])
             .send()
             .await
             .map_err(err)?

@@ -2,8 +2,8 @@
 //!
 //! 1. Overhead: a full sign-on through the typestate API against the same requests written by
 //!    hand with reqwest, alternating, medians and the ratio.
-//! 2. Setup concurrency: the one-call setup against the same calls one after another, at 0 ms and
-//!    25 ms of simulator latency.
+//! 2. Setup concurrency: the one-call setup against the same calls one after another, at 0, 25
+//!    and 50 ms of simulator latency.
 //! 3. Load: sign-ons at concurrency 1, 100 and 1,000 through one shared client, then with 2% 503
 //!    and 2% 429 injected.
 //! 4. Footprint: state sizes, saved sizes, simulator start-up and idle memory, dependency counts.
@@ -15,10 +15,15 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingone_core::{ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy, SecretAuthMethod, WorkerCredentials};
+use pingone_core::{
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy, SecretAuthMethod,
+    WorkerCredentials,
+};
 use pingone_flow::{AfterUsername, ClientAuth, FlowState, OidcApp, OtpOutcome, SignOnClient};
 use pingone_provisioning::model::{Name, NewUser};
-use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned};
+use pingone_provisioning::{
+    DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
+};
 use pingone_sim::{FaultRates, SimConfig, Simulator};
 use serde_json::json;
 use stats::{median, ms, peak_rss_mib, percentile};
@@ -53,16 +58,31 @@ fn spec() -> EmailMfaSpec {
 }
 
 fn sign_on_client(sim: &Simulator, p: &Provisioned, max_attempts: u32) -> SignOnClient {
-    let app = OidcApp::new(p.client_id.as_str(), REDIRECT, &["openid", "profile", "email"], ClientAuth::SecretBasic(p.client_secret.clone()));
+    let app = OidcApp::new(
+        p.client_id.as_str(),
+        REDIRECT,
+        &["openid", "profile", "email"],
+        ClientAuth::SecretBasic(p.client_secret.clone()),
+    );
     SignOnClient::new(http(max_attempts), endpoints(sim), sim.environment_id().parse().expect("environment"), app)
 }
 
 /// One complete sign-on through the typestate API.
 async fn ours(sim: &Simulator, client: &SignOnClient, username: &str, email: &str) -> Result<(), String> {
-    let submitted = client.authorize().await.map_err(|e| e.to_string())?.submit_username(client, username).await.map_err(|e| e.to_string())?;
-    let AfterUsername::OtpRequired(state) = submitted.next().map_err(|e| e.to_string())? else { return Err("no OTP step".into()) };
+    let submitted = client
+        .authorize()
+        .await
+        .map_err(|e| e.to_string())?
+        .submit_username(client, username)
+        .await
+        .map_err(|e| e.to_string())?;
+    let AfterUsername::OtpRequired(state) = submitted.next().map_err(|e| e.to_string())? else {
+        return Err("no OTP step".into());
+    };
     let mail = sim.outbox().next_for(email, Duration::from_secs(60)).await.ok_or("no e-mail")?;
-    let OtpOutcome::Completed(done) = state.submit_otp(client, &Otp::new(mail.otp())).await.map_err(|e| e.to_string())? else {
+    let OtpOutcome::Completed(done) =
+        state.submit_otp(client, &Otp::new(mail.otp())).await.map_err(|e| e.to_string())?
+    else {
         return Err("OTP rejected".into());
     };
     done.resume(client).await.map_err(|e| e.to_string())?.exchange(client).await.map_err(|e| e.to_string())?;
@@ -91,7 +111,9 @@ async fn overhead(runs: usize) {
         redirect: REDIRECT.into(),
         key,
     };
-    let otp = || async { sim.outbox().next_for("ada@example.test", Duration::from_secs(10)).await.map(|m| m.otp().to_owned()) };
+    let otp = || async {
+        sim.outbox().next_for("ada@example.test", Duration::from_secs(10)).await.map(|m| m.otp().to_owned())
+    };
     for _ in 0..10 {
         ours(&sim, &client, "ada", "ada@example.test").await.expect("warm-up");
         hand.sign_on("ada", otp).await.expect("warm-up");
@@ -123,21 +145,30 @@ async fn overhead(runs: usize) {
         &[
             ("runs (alternating)".into(), format!("{runs} each")),
             ("typestate API, median".into(), format!("{:.3} ms (p99 {:.3} ms)", ms(ma), ms(percentile(&a, 99.0)))),
-            ("hand-written reqwest, median".into(), format!("{:.3} ms (p99 {:.3} ms)", ms(mb), ms(percentile(&b, 99.0)))),
+            (
+                "hand-written reqwest, median".into(),
+                format!("{:.3} ms (p99 {:.3} ms)", ms(mb), ms(percentile(&b, 99.0))),
+            ),
             ("ratio ours / hand-written".into(), format!("{ratio:.3}")),
         ],
     );
-    println!("{}", json!({ "section": "overhead", "runs": runs, "ours_median_ms": ms(ma), "hand_median_ms": ms(mb), "ratio": ratio }));
+    println!(
+        "{}",
+        json!({ "section": "overhead", "runs": runs, "ours_median_ms": ms(ma), "hand_median_ms": ms(mb), "ratio": ratio })
+    );
 }
 
 async fn setup_concurrency(runs: usize) {
     let mut rows = Vec::new();
     let mut out = Vec::new();
-    for latency in [0u64, 25] {
+    for latency in [0u64, 25, 50] {
         let (mut conc, mut seq) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             for sequential in [false, true] {
-                let sim = Simulator::start(SimConfig { latency: Duration::from_millis(latency), ..SimConfig::default() }).await.expect("simulator");
+                let sim =
+                    Simulator::start(SimConfig { latency: Duration::from_millis(latency), ..SimConfig::default() })
+                        .await
+                        .expect("simulator");
                 let client = management(&sim, 4);
                 client.transport().tokens().token().await.expect("worker token");
                 let setup = EmailMfaSetup::new(spec());
@@ -164,15 +195,22 @@ async fn setup_concurrency(runs: usize) {
 
 async fn provision_users(sim: &Simulator, client: &ManagementClient, count: usize) -> Vec<(String, String)> {
     let population = Arc::new(PopulationCreated::ensure(client, &spec().population).await.expect("population"));
-    let device_policy = Arc::new(DevicePolicyCreated::ensure(client, &spec().device_policy).await.expect("device policy"));
+    let device_policy =
+        Arc::new(DevicePolicyCreated::ensure(client, &spec().device_policy).await.expect("device policy"));
     let mut users = Vec::new();
     for chunk in (0..count).collect::<Vec<_>>().chunks(50) {
         let mut set = tokio::task::JoinSet::new();
         for &i in chunk {
-            let (client, population, device_policy) = (client.clone(), Arc::clone(&population), Arc::clone(&device_policy));
+            let (client, population, device_policy) =
+                (client.clone(), Arc::clone(&population), Arc::clone(&device_policy));
             set.spawn(async move {
                 let (username, email) = (format!("load{i}"), format!("load{i}@example.test"));
-                let new = NewUser { username: username.clone(), email: email.clone(), name: Some(Name { given: None, family: None }), population: None };
+                let new = NewUser {
+                    username: username.clone(),
+                    email: email.clone(),
+                    name: Some(Name { given: None, family: None }),
+                    population: None,
+                };
                 let user = population.create_user(&client, new).await.expect("user");
                 user.enable_mfa(&client).await.expect("mfa");
                 device_policy.add_email_device(&client, &user, &email).await.expect("device");
@@ -193,7 +231,12 @@ struct LoadResult {
     p99: Duration,
 }
 
-async fn run_load(sim: &Arc<Simulator>, client: &SignOnClient, users: &[(String, String)], concurrency: usize) -> LoadResult {
+async fn run_load(
+    sim: &Arc<Simulator>,
+    client: &SignOnClient,
+    users: &[(String, String)],
+    concurrency: usize,
+) -> LoadResult {
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     for (username, email) in users.iter().take(concurrency).cloned() {
@@ -237,11 +280,23 @@ async fn load(sequential_runs: usize) {
         latencies.push(t.elapsed());
     }
     let rate = sequential_runs as f64 / started.elapsed().as_secs_f64();
-    rows.push(("concurrency 1: sign-ons/s".into(), format!("{rate:.0} (p50 {:.2} ms, p99 {:.2} ms, {sequential_runs} sign-ons)", ms(median(&latencies)), ms(percentile(&latencies, 99.0)))));
+    rows.push((
+        "concurrency 1: sign-ons/s".into(),
+        format!(
+            "{rate:.0} (p50 {:.2} ms, p99 {:.2} ms, {sequential_runs} sign-ons)",
+            ms(median(&latencies)),
+            ms(percentile(&latencies, 99.0))
+        ),
+    ));
     out.push(json!({ "faults": false, "concurrency": 1, "completed": sequential_runs, "failed": 0, "per_second": rate, "p50_ms": ms(median(&latencies)), "p99_ms": ms(percentile(&latencies, 99.0)) }));
     for faults in [false, true] {
         if faults {
-            sim.controls().set_fault_rates(FaultRates { unavailable: 0.02, too_many_requests: 0.02, retry_after_secs: 1, ..FaultRates::default() });
+            sim.controls().set_fault_rates(FaultRates {
+                unavailable: 0.02,
+                too_many_requests: 0.02,
+                retry_after_secs: 1,
+                ..FaultRates::default()
+            });
         }
         for concurrency in [100, 1000] {
             let r = run_load(&sim, &client, &users, concurrency).await;
@@ -263,15 +318,25 @@ async fn load(sequential_runs: usize) {
     }
     let injected = sim.controls().faults_injected();
     rows.push(("faults injected in the fault runs".into(), injected.to_string()));
-    table("3. Load: complete sign-ons (authorize → tokens) through one shared client, in-process simulator (RSS includes it)", &rows);
+    table(
+        "3. Load: complete sign-ons (authorize → tokens) through one shared client, in-process simulator (RSS includes it)",
+        &rows,
+    );
     println!("{}", json!({ "section": "load", "results": out, "faults_injected": injected }));
 }
 
 fn dependency_count(package: &str) -> Option<usize> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = std::process::Command::new(cargo).args(["tree", "-p", package, "-e", "normal", "--prefix", "none", "--quiet"]).output().ok()?;
+    let output = std::process::Command::new(cargo)
+        .args(["tree", "-p", package, "-e", "normal", "--prefix", "none", "--quiet"])
+        .output()
+        .ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
-    let mut names: Vec<String> = text.lines().filter_map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ").into()).filter(|s: &String| !s.is_empty()).collect();
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ").into())
+        .filter(|s: &String| !s.is_empty())
+        .collect();
     names.sort();
     names.dedup();
     Some(names.len().saturating_sub(1))
@@ -280,8 +345,14 @@ fn dependency_count(package: &str) -> Option<usize> {
 async fn footprint() {
     let mut rows: Vec<(String, String)> = vec![
         ("size_of Authorized".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::Authorized>())),
-        ("size_of UsernameSubmitted".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::UsernameSubmitted>())),
-        ("size_of DeviceSelectionRequired".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::DeviceSelectionRequired>())),
+        (
+            "size_of UsernameSubmitted".into(),
+            format!("{} bytes", std::mem::size_of::<pingone_flow::UsernameSubmitted>()),
+        ),
+        (
+            "size_of DeviceSelectionRequired".into(),
+            format!("{} bytes", std::mem::size_of::<pingone_flow::DeviceSelectionRequired>()),
+        ),
         ("size_of OtpRequired".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::OtpRequired>())),
         ("size_of Completed".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::Completed>())),
         ("size_of Resumed".into(), format!("{} bytes", std::mem::size_of::<pingone_flow::Resumed>())),
@@ -298,7 +369,9 @@ async fn footprint() {
     let Ok(AfterUsername::OtpRequired(state)) = submitted.next() else { panic!("no OTP step") };
     saved.push(("OtpRequired", state.save().as_bytes().len()));
     let mail = sim.outbox().next_for("ada@example.test", Duration::from_secs(5)).await.expect("e-mail");
-    let Ok(OtpOutcome::Completed(done)) = state.submit_otp(&client, &Otp::new(mail.otp())).await else { panic!("rejected") };
+    let Ok(OtpOutcome::Completed(done)) = state.submit_otp(&client, &Otp::new(mail.otp())).await else {
+        panic!("rejected")
+    };
     saved.push(("Completed", done.save().as_bytes().len()));
     let resumed = done.resume(&client).await.expect("resume");
     saved.push(("Resumed", resumed.save().as_bytes().len()));
@@ -317,17 +390,25 @@ async fn footprint() {
     rows.push(("simulator start-up, median of 50".into(), format!("{:.3} ms", ms(median(&starts)))));
     // Idle memory: a child process that only runs a simulator.
     let exe = std::env::current_exe().expect("own path");
-    let mut child = std::process::Command::new(exe).arg("--serve-sim").stdout(std::process::Stdio::piped()).spawn().expect("child");
+    let mut child =
+        std::process::Command::new(exe).arg("--serve-sim").stdout(std::process::Stdio::piped()).spawn().expect("child");
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line).expect("ready line");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line)
+        .expect("ready line");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss = stats::status_kib("VmRSS:", &child.id().to_string()) / 1024.0;
     let _ = child.kill();
     let _ = child.wait();
     rows.push(("simulator idle RSS (own process, key generated)".into(), format!("{rss:.1} MiB")));
     let (flow_deps, prov_deps) = (dependency_count("pingone-flow"), dependency_count("pingone-provisioning"));
-    rows.push(("crates in pingone-flow's normal dependency tree".into(), flow_deps.map_or("n/a".into(), |n| n.to_string())));
-    rows.push(("crates in pingone-provisioning's normal dependency tree".into(), prov_deps.map_or("n/a".into(), |n| n.to_string())));
+    rows.push((
+        "crates in pingone-flow's normal dependency tree".into(),
+        flow_deps.map_or("n/a".into(), |n| n.to_string()),
+    ));
+    rows.push((
+        "crates in pingone-provisioning's normal dependency tree".into(),
+        prov_deps.map_or("n/a".into(), |n| n.to_string()),
+    ));
     table("4. Footprint", &rows);
     println!(
         "{}",
@@ -351,7 +432,10 @@ async fn main() {
     }
     let quick = args.iter().any(|a| a == "--quick");
     let started = Instant::now();
-    println!("pingone-bench{}: 2-core machine figures are noisy; compare ratios within one run", if quick { " (quick)" } else { "" });
+    println!(
+        "pingone-bench{}: 2-core machine figures are noisy; compare ratios within one run",
+        if quick { " (quick)" } else { "" }
+    );
     overhead(if quick { 20 } else { 200 }).await;
     setup_concurrency(if quick { 2 } else { 5 }).await;
     load(if quick { 20 } else { 100 }).await;

@@ -56,7 +56,9 @@ impl Outbox {
         let email = Email {
             to: to.to_owned(),
             subject: "Your one-time passcode".to_owned(),
-            body: format!("Your passcode is {otp}. It expires in {minutes} minute(s). If you did not try to sign on, ignore this e-mail."),
+            body: format!(
+                "Your passcode is {otp}. It expires in {minutes} minute(s). If you did not try to sign on, ignore this e-mail."
+            ),
             sent_at,
             otp: otp.to_owned(),
         };
