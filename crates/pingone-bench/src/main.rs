@@ -248,8 +248,8 @@ async fn run_load(
 ) -> LoadResult {
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
-    for (username, email) in users[..concurrency.min(users.len())].to_vec() {
-        let (sim, client) = (Arc::clone(sim), client.clone());
+    for (username, email) in users.iter().take(concurrency) {
+        let (sim, client, username, email) = (Arc::clone(sim), client.clone(), username.clone(), email.clone());
         set.spawn(async move {
             let t = Instant::now();
             let result = ours(&sim, &client, &username, &email).await;
