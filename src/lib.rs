@@ -20,6 +20,23 @@ pub use pingone_core as core;
 pub use pingone_flow as flow;
 pub use pingone_provisioning as provisioning;
 
+use pingone_flow::{ClientAuth, OidcApp};
+use pingone_provisioning::Provisioned;
+use pingone_provisioning::model::TokenEndpointAuthMethod;
+
+/// Joins provisioning and the flow: the application settings the sign-on needs, from what the
+/// setup provisioned (the two crates never depend on each other; this is plain data).
+#[must_use]
+pub fn oidc_app(provisioned: &Provisioned) -> OidcApp {
+    let auth = match provisioned.token_endpoint_auth_method {
+        TokenEndpointAuthMethod::ClientSecretPost => ClientAuth::SecretPost(provisioned.client_secret.clone()),
+        TokenEndpointAuthMethod::None => ClientAuth::None,
+        _ => ClientAuth::SecretBasic(provisioned.client_secret.clone()),
+    };
+    let scopes: Vec<&str> = provisioned.scopes.iter().map(String::as_str).collect();
+    OidcApp::new(provisioned.client_id.as_str(), provisioned.redirect_uri.clone(), &scopes, auth)
+}
+
 /// The README's code sample, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -5,29 +5,13 @@
 #[path = "../examples/email_mfa/workflow.rs"]
 mod workflow;
 
-use pingone_core::{ClientSecret, Endpoints, SecretAuthMethod, WorkerCredentials};
 use pingone_sim::{SimConfig, Simulator};
-use workflow::{OtpSource, Target};
+use workflow::Target;
 
 #[tokio::test]
 async fn transcript_of_the_twenty_steps() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let environment: pingone_core::EnvironmentId = sim.environment_id().parse().unwrap();
-    let target = Target {
-        label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-        endpoints: Endpoints::custom(sim.management_base(), sim.auth_base()).unwrap(),
-        environment: environment.clone(),
-        worker: WorkerCredentials {
-            environment,
-            client_id: sim.worker_client_id().into(),
-            client_secret: ClientSecret::new(sim.worker_client_secret()),
-            auth_method: SecretAuthMethod::Basic,
-        },
-        otp: OtpSource::Outbox(sim.outbox().clone()),
-        username: "ada.example".into(),
-        email: "ada@example.test".into(),
-        keep: false,
-    };
+    let target = Target::simulator(&sim, "ada.example".into(), "ada@example.test".into(), false).unwrap();
     let report = match workflow::run(target).await {
         Ok(report) => report,
         Err(e) => panic!("{e}"),

@@ -140,27 +140,14 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let (Ok(endpoints), Ok(environment)) = (
-                Endpoints::custom(sim.management_base(), sim.auth_base()),
-                sim.environment_id().parse::<EnvironmentId>(),
-            ) else {
-                eprintln!("email_mfa: the embedded simulator reported unusable base URLs");
-                return ExitCode::FAILURE;
-            };
-            let target = Target {
-                label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-                endpoints,
-                environment: environment.clone(),
-                worker: WorkerCredentials {
-                    environment,
-                    client_id: sim.worker_client_id().into(),
-                    client_secret: ClientSecret::new(sim.worker_client_secret()),
-                    auth_method: SecretAuthMethod::Basic,
-                },
-                otp: OtpSource::Outbox(sim.outbox().clone()),
-                username: args.username.clone().unwrap_or_else(|| "ada.example".into()),
-                email: args.email.clone().unwrap_or_else(|| "ada@example.test".into()),
-                keep: args.keep,
+            let username = args.username.clone().unwrap_or_else(|| "ada.example".into());
+            let email = args.email.clone().unwrap_or_else(|| "ada@example.test".into());
+            let target = match Target::simulator(&sim, username, email, args.keep) {
+                Ok(target) => target,
+                Err(e) => {
+                    eprintln!("email_mfa: the embedded simulator is unusable: {e}");
+                    return ExitCode::FAILURE;
+                }
             };
             _sim = Some(sim);
             target

@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 use pingone_core::{
     Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Otp, Password, WorkerCredentials,
 };
-use pingone_flow::{
-    AfterUsername, ClientAuth, Completed, FlowError, IdTokenClaims, OidcApp, OtpOutcome, OtpRequired, SignOnClient,
-};
-use pingone_provisioning::model::TokenEndpointAuthMethod;
+use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OtpOutcome, OtpRequired, SignOnClient};
 use pingone_provisioning::{
     EmailMfaSetup, EmailMfaSpec, Finding, ManagementClient, Outcome, Provisioned, SetupError, TeardownReport,
 };
@@ -144,15 +141,35 @@ impl From<FlowError> for RunError {
     }
 }
 
-/// The flow's view of the provisioned application: plain data.
-pub fn oidc_app(p: &Provisioned) -> OidcApp {
-    let auth = match p.token_endpoint_auth_method {
-        TokenEndpointAuthMethod::ClientSecretPost => ClientAuth::SecretPost(p.client_secret.clone()),
-        TokenEndpointAuthMethod::None => ClientAuth::None,
-        _ => ClientAuth::SecretBasic(p.client_secret.clone()),
-    };
-    let scopes: Vec<&str> = p.scopes.iter().map(String::as_str).collect();
-    OidcApp::new(p.client_id.as_str(), p.redirect_uri.clone(), &scopes, auth)
+use pingone_mfa::oidc_app;
+
+impl Target {
+    /// The embedded simulator, with the OTP read from its outbox.
+    pub fn simulator(
+        sim: &pingone_sim::Simulator,
+        username: String,
+        email: String,
+        keep: bool,
+    ) -> Result<Self, String> {
+        let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).map_err(|e| e.to_string())?;
+        let environment: EnvironmentId =
+            sim.environment_id().parse().map_err(|e: pingone_core::id::InvalidEnvironmentId| e.to_string())?;
+        Ok(Self {
+            label: format!("embedded PingOne simulator at {}", sim.auth_base()),
+            endpoints,
+            worker: WorkerCredentials {
+                environment: environment.clone(),
+                client_id: sim.worker_client_id().into(),
+                client_secret: pingone_core::ClientSecret::new(sim.worker_client_secret()),
+                auth_method: pingone_core::SecretAuthMethod::Basic,
+            },
+            environment,
+            otp: OtpSource::Outbox(sim.outbox().clone()),
+            username,
+            email,
+            keep,
+        })
+    }
 }
 
 /// A password for the demo user: random, never printed.

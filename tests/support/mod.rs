@@ -7,8 +7,7 @@ use pingone_core::{
     ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod,
     WorkerCredentials,
 };
-use pingone_flow::{ClientAuth, OidcApp, SignOnClient};
-use pingone_provisioning::model::TokenEndpointAuthMethod;
+use pingone_flow::SignOnClient;
 use pingone_provisioning::{EmailMfaSetup, EmailMfaSpec, ManagementClient, Provisioned};
 use pingone_sim::{SimConfig, Simulator};
 
@@ -54,16 +53,7 @@ pub fn spec() -> EmailMfaSpec {
     EmailMfaSpec::demo("email-mfa-demo", REDIRECT, USER, EMAIL, Password::new("Corr3ct-Horse-Battery!"))
 }
 
-/// The plain data the flow needs, from what provisioning produced.
-pub fn oidc_app(p: &Provisioned) -> OidcApp {
-    let auth = match p.token_endpoint_auth_method {
-        TokenEndpointAuthMethod::ClientSecretPost => ClientAuth::SecretPost(p.client_secret.clone()),
-        TokenEndpointAuthMethod::None => ClientAuth::None,
-        _ => ClientAuth::SecretBasic(p.client_secret.clone()),
-    };
-    let scopes: Vec<&str> = p.scopes.iter().map(String::as_str).collect();
-    OidcApp::new(p.client_id.as_str(), p.redirect_uri.clone(), &scopes, auth)
-}
+pub use pingone_mfa::oidc_app;
 
 pub fn sign_on_client(sim: &Simulator, p: &Provisioned) -> SignOnClient {
     SignOnClient::new(http(), endpoints(sim), sim.environment_id().parse().unwrap(), oidc_app(p))

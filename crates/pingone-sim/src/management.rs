@@ -473,6 +473,44 @@ fn form_encode(value: &str) -> String {
     out
 }
 
+/// Stores a created (`old` is `None`) or replaced row once `complete` has filled the server's
+/// fields; `make_default` makes it the only default of its kind. Answers `201` for a create and
+/// `200` for an update.
+fn save(
+    shared: &Shared,
+    state: &mut State,
+    kind: Kind,
+    old: Option<&Map<String, Value>>,
+    body: Map<String, Value>,
+    make_default: bool,
+    complete: impl FnOnce(&mut Map<String, Value>),
+) -> Reply {
+    let mut row = match old {
+        Some(old) => replace_row(shared, old, body, &[]),
+        None => new_row(shared, body).1,
+    };
+    complete(&mut row);
+    let row_id = str_field(&row, "id").unwrap_or_default().to_owned();
+    if make_default {
+        clear_default(state, kind, &row_id);
+    }
+    state.table_mut(kind).insert(row_id, row.clone());
+    let rendered = render(shared, state, kind, &row);
+    if old.is_some() { ok(&rendered) } else { created(&rendered) }
+}
+
+/// `400 CONSTRAINT_VIOLATION` when `row` is the environment's default of its kind.
+fn refuse_default(row: &Map<String, Value>, what: &str) -> Result<(), Failure> {
+    if row.get("default").and_then(Value::as_bool) == Some(true) {
+        return Err(Failure::invalid_data(vec![Detail::new(
+            "CONSTRAINT_VIOLATION",
+            "default",
+            format!("{what} cannot be deleted"),
+        )]));
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- applications
 
 fn check_application(body: &Map<String, Value>) -> Result<(), Failure> {
@@ -684,30 +722,17 @@ fn save_sign_on_policy(shared: &Shared, call: &Call<'_>, id: Option<&str>) -> Re
     c.string("description", false, 1024);
     let default = c.boolean("default", false);
     c.finish()?;
-    let mut row = match &old {
-        Some(old) => replace_row(shared, old, body, &[]),
-        None => new_row(shared, body).1,
-    };
-    row.entry("default").or_insert(json!(false));
-    let row_id = str_field(&row, "id").unwrap_or_default().to_owned();
-    if default == Some(true) {
-        clear_default(&mut state, Kind::SignOnPolicy, &row_id);
-    }
-    state.table_mut(Kind::SignOnPolicy).insert(row_id, row.clone());
-    let rendered = render(shared, &state, Kind::SignOnPolicy, &row);
-    if old.is_some() { ok(&rendered) } else { created(&rendered) }
+    save(shared, &mut state, Kind::SignOnPolicy, old.as_ref(), body, default == Some(true), |row| {
+        row.entry("default").or_insert(json!(false));
+    })
 }
 
 fn delete_sign_on_policy(shared: &Shared, id: &str) -> Reply {
     let mut state = shared.lock();
-    let policy = state.get(Kind::SignOnPolicy, id).ok_or_else(Failure::not_found)?;
-    if policy.get("default").and_then(Value::as_bool) == Some(true) {
-        return Err(Failure::invalid_data(vec![Detail::new(
-            "CONSTRAINT_VIOLATION",
-            "default",
-            "The environment's default sign-on policy cannot be deleted",
-        )]));
-    }
+    refuse_default(
+        state.get(Kind::SignOnPolicy, id).ok_or_else(Failure::not_found)?,
+        "The environment's default sign-on policy",
+    )?;
     state.table_mut(Kind::SignOnPolicy).remove(id);
     let actions: Vec<String> =
         state.children(Kind::Action, id).iter().filter_map(|r| str_field(r, "id").map(str::to_owned)).collect();
@@ -772,15 +797,9 @@ fn save_action(shared: &Shared, call: &Call<'_>, policy: &str, id: Option<&str>)
         }
     }
     c.finish()?;
-    let mut row = match &old {
-        Some(old) => replace_row(shared, old, body, &[]),
-        None => new_row(shared, body).1,
-    };
-    row.insert("signOnPolicy".into(), json!({ "id": policy }));
-    let row_id = str_field(&row, "id").unwrap_or_default().to_owned();
-    state.table_mut(Kind::Action).insert(row_id, row.clone());
-    let rendered = render(shared, &state, Kind::Action, &row);
-    if old.is_some() { ok(&rendered) } else { created(&rendered) }
+    save(shared, &mut state, Kind::Action, old.as_ref(), body, false, |row| {
+        row.insert("signOnPolicy".into(), json!({ "id": policy }));
+    })
 }
 
 fn delete_action(shared: &Shared, policy: &str, id: &str) -> Reply {
@@ -814,31 +833,15 @@ fn save_population(shared: &Shared, call: &Call<'_>, id: Option<&str>) -> Reply 
     c.string("description", false, 1024);
     let default = c.boolean("default", false);
     c.finish()?;
-    let mut row = match &old {
-        Some(old) => replace_row(shared, old, body, &[]),
-        None => new_row(shared, body).1,
-    };
-    row.remove("userCount");
-    row.entry("default").or_insert(json!(false));
-    let row_id = str_field(&row, "id").unwrap_or_default().to_owned();
-    if default == Some(true) {
-        clear_default(&mut state, Kind::Population, &row_id);
-    }
-    state.table_mut(Kind::Population).insert(row_id, row.clone());
-    let rendered = render(shared, &state, Kind::Population, &row);
-    if old.is_some() { ok(&rendered) } else { created(&rendered) }
+    save(shared, &mut state, Kind::Population, old.as_ref(), body, default == Some(true), |row| {
+        row.remove("userCount");
+        row.entry("default").or_insert(json!(false));
+    })
 }
 
 fn delete_population(shared: &Shared, id: &str) -> Reply {
     let mut state = shared.lock();
-    let population = state.get(Kind::Population, id).ok_or_else(Failure::not_found)?;
-    if population.get("default").and_then(Value::as_bool) == Some(true) {
-        return Err(Failure::invalid_data(vec![Detail::new(
-            "CONSTRAINT_VIOLATION",
-            "default",
-            "The default population cannot be deleted",
-        )]));
-    }
+    refuse_default(state.get(Kind::Population, id).ok_or_else(Failure::not_found)?, "The default population")?;
     if state.rows(Kind::User).any(|u| ref_id(u, "population") == Some(id)) {
         return Err(Failure::invalid_data(vec![Detail::new(
             "CONSTRAINT_VIOLATION",
@@ -1048,39 +1051,26 @@ fn save_device_policy(shared: &Shared, call: &Call<'_>, id: Option<&str>) -> Rep
     c.one_of("authentication.deviceSelection", false, DEVICE_SELECTION);
     c.one_of("newDeviceNotification", false, &["NONE", "EMAIL_THEN_SMS", "SMS_THEN_EMAIL"]);
     c.finish()?;
-    let mut row = match &old {
-        Some(old) => replace_row(shared, old, body, &[]),
-        None => new_row(shared, body).1,
-    };
-    row.remove("forSignOnPolicy");
-    row.entry("newDeviceNotification").or_insert(json!("EMAIL_THEN_SMS"));
-    if row.get("authentication").is_none() {
-        row.insert("authentication".into(), json!({ "deviceSelection": "DEFAULT_TO_FIRST" }));
-    }
-    for method in ["sms", "voice", "email"] {
-        if let Some(otp) = row.get_mut(method).and_then(|m| m.get_mut("otp")).and_then(Value::as_object_mut) {
-            otp.entry("otpLength").or_insert(json!(6));
+    save(shared, &mut state, Kind::DevicePolicy, old.as_ref(), body, default == Some(true), |row| {
+        row.remove("forSignOnPolicy");
+        row.entry("newDeviceNotification").or_insert(json!("EMAIL_THEN_SMS"));
+        if row.get("authentication").is_none() {
+            row.insert("authentication".into(), json!({ "deviceSelection": "DEFAULT_TO_FIRST" }));
         }
-    }
-    let row_id = str_field(&row, "id").unwrap_or_default().to_owned();
-    if default == Some(true) {
-        clear_default(&mut state, Kind::DevicePolicy, &row_id);
-    }
-    state.table_mut(Kind::DevicePolicy).insert(row_id, row.clone());
-    let rendered = render(shared, &state, Kind::DevicePolicy, &row);
-    if old.is_some() { ok(&rendered) } else { created(&rendered) }
+        for method in ["sms", "voice", "email"] {
+            if let Some(otp) = row.get_mut(method).and_then(|m| m.get_mut("otp")).and_then(Value::as_object_mut) {
+                otp.entry("otpLength").or_insert(json!(6));
+            }
+        }
+    })
 }
 
 fn delete_device_policy(shared: &Shared, id: &str) -> Reply {
     let mut state = shared.lock();
-    let policy = state.get(Kind::DevicePolicy, id).ok_or_else(Failure::not_found)?;
-    if policy.get("default").and_then(Value::as_bool) == Some(true) {
-        return Err(Failure::invalid_data(vec![Detail::new(
-            "CONSTRAINT_VIOLATION",
-            "default",
-            "The default device authentication policy cannot be deleted",
-        )]));
-    }
+    refuse_default(
+        state.get(Kind::DevicePolicy, id).ok_or_else(Failure::not_found)?,
+        "The default device authentication policy",
+    )?;
     state.table_mut(Kind::DevicePolicy).remove(id);
     no_content()
 }
