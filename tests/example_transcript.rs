@@ -31,3 +31,15 @@ async fn transcript_of_the_twenty_steps() {
     assert!(!transcript.contains(otp.otp()));
     insta::assert_snapshot!("email_mfa_transcript", transcript);
 }
+
+#[tokio::test]
+async fn wrong_worker_credentials_are_explained_without_the_secret() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let mut target = Target::simulator(&sim, "ada.example".into(), "ada@example.test".into(), false).unwrap();
+    target.worker.client_secret = pingone_core::ClientSecret::new("not-the-secret");
+    let Err(error) = workflow::run(target).await else { panic!("ran with a wrong secret") };
+    let text = error.to_string();
+    assert!(matches!(error, workflow::RunError::WorkerCredentials(_)), "{text}");
+    assert!(text.contains("PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET"), "{text}");
+    assert!(!text.contains("not-the-secret") && !text.contains(sim.worker_client_secret()), "{text}");
+}

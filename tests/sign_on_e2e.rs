@@ -107,6 +107,7 @@ async fn device_selection_when_the_user_has_two_devices() {
     w.management.create_device(&w.provisioned.ids.user, &second).await.unwrap();
     let submitted = w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap();
     let AfterUsername::DeviceSelectionRequired(selection) = submitted.next().unwrap() else { panic!("no selection") };
+    let selection = pingone_flow::DeviceSelectionRequired::restore(&selection.save()).unwrap();
     let masked: Vec<_> = selection.devices().iter().filter_map(|d| d.masked_address()).collect();
     assert_eq!(masked, ["a***@example.test", "a***@example.test"]);
     let work = selection.devices()[1].id.clone();

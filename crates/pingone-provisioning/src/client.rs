@@ -201,6 +201,14 @@ impl ManagementClient {
         self.list("list resource grants", &["applications", application.as_str(), "grants"], "grants").await
     }
 
+    /// `GET /applications/{id}/grants/{grantID}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_grant(&self, application: &Id<Application>, grant: &Id<Grant>) -> Result<Grant, Error> {
+        self.get("read resource grant", &["applications", application.as_str(), "grants", grant.as_str()]).await
+    }
+
     /// `DELETE /applications/{id}/grants/{grantID}`.
     ///
     /// # Errors
@@ -225,6 +233,14 @@ impl ManagementClient {
     /// As for every call.
     pub async fn list_sign_on_policies(&self) -> Result<Vec<SignOnPolicy>, Error> {
         self.list("list sign-on policies", &["signOnPolicies"], "signOnPolicies").await
+    }
+
+    /// `GET /signOnPolicies/{id}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_sign_on_policy(&self, id: &Id<SignOnPolicy>) -> Result<SignOnPolicy, Error> {
+        self.get("read sign-on policy", &["signOnPolicies", id.as_str()]).await
     }
 
     /// `DELETE /signOnPolicies/{id}` (its actions go with it).
@@ -263,6 +279,32 @@ impl ManagementClient {
         policy: &Id<SignOnPolicy>,
     ) -> Result<Vec<SignOnPolicyAction>, Error> {
         self.list("list sign-on policy actions", &["signOnPolicies", policy.as_str(), "actions"], "actions").await
+    }
+
+    /// `GET /signOnPolicies/{id}/actions/{actionID}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_sign_on_policy_action(
+        &self,
+        policy: &Id<SignOnPolicy>,
+        action: &Id<SignOnPolicyAction>,
+    ) -> Result<SignOnPolicyAction, Error> {
+        self.get("read sign-on policy action", &["signOnPolicies", policy.as_str(), "actions", action.as_str()]).await
+    }
+
+    /// `DELETE /signOnPolicies/{id}/actions/{actionID}` (PingOne refuses to delete a policy's last
+    /// action: delete the policy instead).
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn delete_sign_on_policy_action(
+        &self,
+        policy: &Id<SignOnPolicy>,
+        action: &Id<SignOnPolicyAction>,
+    ) -> Result<(), Error> {
+        self.delete("delete sign-on policy action", &["signOnPolicies", policy.as_str(), "actions", action.as_str()])
+            .await
     }
 
     /// `PUT /signOnPolicies/{id}/actions/{actionID}`.
@@ -320,6 +362,22 @@ impl ManagementClient {
         .await
     }
 
+    /// `GET /applications/{id}/signOnPolicyAssignments/{assignmentID}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_sign_on_policy_assignment(
+        &self,
+        application: &Id<Application>,
+        id: &Id<SignOnPolicyAssignment>,
+    ) -> Result<SignOnPolicyAssignment, Error> {
+        self.get(
+            "read sign-on policy assignment",
+            &["applications", application.as_str(), "signOnPolicyAssignments", id.as_str()],
+        )
+        .await
+    }
+
     /// `DELETE /applications/{id}/signOnPolicyAssignments/{assignmentID}`.
     ///
     /// # Errors
@@ -355,6 +413,22 @@ impl ManagementClient {
         self.list_filtered("find population by name", &["populations"], "populations", &filter).await
     }
 
+    /// `GET /populations/{id}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_population(&self, id: &Id<Population>) -> Result<Population, Error> {
+        self.get("read population", &["populations", id.as_str()]).await
+    }
+
+    /// `GET /populations` (every page).
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn list_populations(&self) -> Result<Vec<Population>, Error> {
+        self.list("list populations", &["populations"], "populations").await
+    }
+
     /// `DELETE /populations/{id}` (PingOne refuses while it has users).
     ///
     /// # Errors
@@ -387,6 +461,18 @@ impl ManagementClient {
         let filter = format!("username eq \"{}\"", filter_value(username));
         let users: Vec<User> = self.list_filtered("find user by username", &["users"], "users", &filter).await?;
         Ok(users.into_iter().find(|u| u.username.eq_ignore_ascii_case(username)))
+    }
+
+    /// `GET /users?filter=...` with any SCIM filter PingOne supports (`email eq "..."`,
+    /// `population.id eq "..."`), every page.
+    ///
+    /// # Errors
+    /// As for every call (`400 INVALID_FILTER` for a filter PingOne does not support).
+    pub async fn list_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
+        match filter {
+            Some(filter) => self.list_filtered("list users", &["users"], "users", filter).await,
+            None => self.list("list users", &["users"], "users").await,
+        }
     }
 
     /// `DELETE /users/{id}`.
@@ -521,6 +607,14 @@ impl ManagementClient {
     /// As for every call.
     pub async fn list_devices(&self, user: &Id<User>) -> Result<Vec<Device>, Error> {
         self.list("list devices", &["users", user.as_str(), "devices"], "devices").await
+    }
+
+    /// `GET /users/{id}/devices/{deviceID}`.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn read_device(&self, user: &Id<User>, device: &Id<Device>) -> Result<Device, Error> {
+        self.get("read device", &["users", user.as_str(), "devices", device.as_str()]).await
     }
 
     /// `DELETE /users/{id}/devices/{deviceID}`.

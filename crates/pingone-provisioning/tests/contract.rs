@@ -181,6 +181,9 @@ async fn resources_scopes_and_grants() {
         c.expect(GET, "applications/app-1/grants", None, 200, json!({ "_embedded": { "grants": [response] } })).await;
     assert_eq!(c.client.list_grants(&Id::new("app-1")).await.unwrap().len(), 1);
     list.assert_calls_async(1).await;
+    let (read, _) = c.expect(GET, "applications/app-1/grants/g-1", None, 200, response.clone()).await;
+    assert_eq!(c.client.read_grant(&Id::new("app-1"), &Id::new("g-1")).await.unwrap().id, Id::new("g-1"));
+    read.assert_calls_async(1).await;
     let (delete, _) = c.expect(DELETE, "applications/app-1/grants/g-1", None, 204, Value::Null).await;
     c.client.delete_grant(&Id::new("app-1"), &Id::new("g-1")).await.unwrap();
     delete.assert_calls_async(1).await;
@@ -214,6 +217,10 @@ async fn sign_on_policies_actions_and_assignments() {
     assert_eq!(c.client.list_sign_on_policies().await.unwrap()[0].id, Id::new("p-1"));
     list.assert_calls_async(1).await;
 
+    let (read, _) =
+        c.expect(GET, "signOnPolicies/p-1", None, 200, json!({ "id": "p-1", "name": "Email_MFA_Policy" })).await;
+    assert_eq!(c.client.read_sign_on_policy(&Id::new("p-1")).await.unwrap().settings.name, "Email_MFA_Policy");
+    read.assert_calls_async(1).await;
     let action = SignOnPolicyActionSpec::email_mfa(10, Some(Id::new("dp-1")));
     let action_response = json!({ "id": "a-1", "type": "MULTI_FACTOR_AUTHENTICATION", "priority": 10, "email": { "enabled": true },
         "sms": { "enabled": false }, "deviceAuthenticationPolicy": { "id": "dp-1" }, "signOnPolicy": { "id": "p-1" } });
@@ -266,6 +273,20 @@ async fn sign_on_policies_actions_and_assignments() {
         .await;
     assert_eq!(c.client.list_sign_on_policy_assignments(&Id::new("app-1")).await.unwrap().len(), 1);
     list.assert_calls_async(1).await;
+    let (read, _) = c
+        .expect(
+            GET,
+            "applications/app-1/signOnPolicyAssignments/as-1",
+            None,
+            200,
+            json!({ "id": "as-1", "priority": 1, "signOnPolicy": { "id": "p-1" } }),
+        )
+        .await;
+    assert_eq!(
+        c.client.read_sign_on_policy_assignment(&Id::new("app-1"), &Id::new("as-1")).await.unwrap().settings.priority,
+        1
+    );
+    read.assert_calls_async(1).await;
     let (delete_assignment, _) =
         c.expect(DELETE, "applications/app-1/signOnPolicyAssignments/as-1", None, 204, Value::Null).await;
     c.client.delete_sign_on_policy_assignment(&Id::new("app-1"), &Id::new("as-1")).await.unwrap();
@@ -301,6 +322,22 @@ async fn populations_users_password_and_mfa() {
         .await;
     assert!(c.client.find_populations_by_name("demo \"pop\"").await.unwrap().is_empty());
     filtered.assert_calls_async(1).await;
+    let (read, _) = c
+        .expect(GET, "populations/pop-1", None, 200, json!({ "id": "pop-1", "name": "demo-pop", "userCount": 2 }))
+        .await;
+    assert_eq!(c.client.read_population(&Id::new("pop-1")).await.unwrap().user_count, Some(2));
+    read.assert_calls_async(1).await;
+    let (list, _) = c
+        .expect(
+            GET,
+            "populations",
+            None,
+            200,
+            json!({ "_embedded": { "populations": [{ "id": "pop-1", "name": "demo-pop" }] } }),
+        )
+        .await;
+    assert_eq!(c.client.list_populations().await.unwrap().len(), 1);
+    list.assert_calls_async(1).await;
     let (delete, _) = c.expect(DELETE, "populations/pop-1", None, 204, Value::Null).await;
     c.client.delete_population(&Id::new("pop-1")).await.unwrap();
     delete.assert_calls_async(1).await;
@@ -331,6 +368,17 @@ async fn populations_users_password_and_mfa() {
         .await;
     assert!(c.client.find_user_by_username("ada.example").await.unwrap().is_some());
     by_name.assert_calls_async(1).await;
+    let by_email = c
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/environments/{ENV}/users"))
+                .query_param("filter", "email eq \"ada@example.test\"");
+            then.status(200).body(r#"{"_embedded":{"users":[]}}"#);
+        })
+        .await;
+    assert!(c.client.list_users(Some("email eq \"ada@example.test\"")).await.unwrap().is_empty());
+    by_email.assert_calls_async(1).await;
 
     let (password, sent) = c
         .expect(
@@ -412,6 +460,12 @@ async fn device_policies_and_devices() {
         c.expect(GET, "users/u-1/devices", None, 200, json!({ "_embedded": { "devices": [device_response] } })).await;
     assert_eq!(c.client.list_devices(&Id::new("u-1")).await.unwrap().len(), 1);
     list.assert_calls_async(1).await;
+    let (read, _) = c.expect(GET, "users/u-1/devices/d-1", None, 200, device_response.clone()).await;
+    assert_eq!(
+        c.client.read_device(&Id::new("u-1"), &Id::new("d-1")).await.unwrap().email.as_deref(),
+        Some("ada@example.test")
+    );
+    read.assert_calls_async(1).await;
     let (delete, _) = c.expect(DELETE, "users/u-1/devices/d-1", None, 204, Value::Null).await;
     c.client.delete_device(&Id::new("u-1"), &Id::new("d-1")).await.unwrap();
     delete.assert_calls_async(1).await;
