@@ -7,6 +7,7 @@ use std::time::Duration;
 use pingone_core::{ApiRequest, ApiResponse, EnvironmentId, HttpClient, Method, SharedClock, StateToken, Url};
 use pingone_core::{Endpoints, PkceVerifier};
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use crate::config::OidcApp;
 use crate::context::{CookieJar, FlowContext, random_token, s256_challenge};
@@ -135,7 +136,7 @@ impl SignOnClient {
             .append_pair("code_challenge_method", "S256");
         let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
         let request = ApiRequest::new(STEP, Method::GET, url.clone());
-        let response = tracing::Instrument::instrument(self.inner.http.execute(&request), span.clone()).await?;
+        let response = self.inner.http.execute(&request).instrument(span.clone()).await?;
         let mut cookies = CookieJar::default();
         cookies.absorb(response.headers());
         let (flow_id, status) = match response.status() {
@@ -196,7 +197,7 @@ impl SignOnClient {
     /// `GET` the flow (steps 15 and re-reads).
     pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: &'static str) -> Result<FlowResponse, FlowError> {
         let request = ApiRequest::new(step, Method::GET, self.flow_url(&ctx.flow_id)).cookies(&ctx.cookies.header())?;
-        let response = self.inner.http.execute(&request).await?;
+        let response = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await?;
         self.absorb_flow(ctx, response, step)
     }
 
@@ -218,7 +219,7 @@ impl SignOnClient {
             let request = ApiRequest::new(step, Method::POST, self.flow_url(&ctx.flow_id))
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
                 .cookies(&ctx.cookies.header())?;
-            let outcome = self.inner.http.execute(&request).await;
+            let outcome = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await;
             let unknown = match &outcome {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),
                 Err(e) => e.outcome_unknown() || e.is_connect(),
@@ -262,6 +263,11 @@ impl SignOnClient {
     fn flow_url(&self, flow_id: &str) -> Url {
         self.auth_url(&["flows", flow_id])
     }
+}
+
+/// The span of one flow step: the step and the flow ID, never a secret.
+pub(crate) fn flow_span(step: &'static str, ctx: &FlowContext) -> tracing::Span {
+    tracing::info_span!("pingone.flow", step, flow_id = %ctx.flow_id, status = %ctx.status)
 }
 
 /// The `Location` of a redirect, resolved against the request URL.

@@ -62,3 +62,20 @@ pub use states::{
 };
 pub use status::FlowStatus;
 pub use tokens::{Tokens, decode_token_response};
+
+#[cfg(test)]
+mod tests {
+    /// Every stage can cross threads and outlive the request that made it.
+    #[test]
+    fn stages_are_send_and_static() {
+        fn assert_send_static<T: Send + Sync + 'static>() {}
+        assert_send_static::<crate::Authorized>();
+        assert_send_static::<crate::UsernameSubmitted>();
+        assert_send_static::<crate::DeviceSelectionRequired>();
+        assert_send_static::<crate::OtpRequired>();
+        assert_send_static::<crate::Completed>();
+        assert_send_static::<crate::Resumed>();
+        assert_send_static::<crate::Tokens>();
+        assert_send_static::<crate::SignOnClient>();
+    }
+}

@@ -12,7 +12,7 @@ use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::client::{SignOnClient, query_param, redacted_location, resolve_location};
+use crate::client::{SignOnClient, flow_span, query_param, redacted_location, resolve_location};
 use crate::config::ClientAuth;
 use crate::context::FlowContext;
 use crate::error::FlowError;
@@ -20,6 +20,7 @@ use crate::flow_json::{DeviceOption, FlowResponse};
 use crate::id_token::{IdTokenClaims, verify_id_token};
 use crate::status::FlowStatus;
 use crate::tokens::{TokenResponse, Tokens};
+use tracing::Instrument as _;
 
 macro_rules! state_debug {
     ($name:ident) => {
@@ -364,7 +365,7 @@ impl Completed {
         let mut url = client.auth_url(&["as", "resume"]);
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
         let request = ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&self.ctx.cookies.header())?;
-        let response = client.inner.http.execute(&request).await?;
+        let response = client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?;
         if response.status() == 404 {
             return Err(FlowError::Expired { step: STEP });
         }
@@ -431,7 +432,8 @@ impl Resumed {
                 request.form(&form)
             }
         };
-        let response = client.inner.http.execute(&request).await?.error_for_status()?;
+        let response =
+            client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?.error_for_status()?;
         let parsed: TokenResponse = response.json()?;
         let wants_id_token = app.scopes.iter().any(|s| s == "openid");
         let claims: Option<IdTokenClaims> = match (&parsed.id_token, wants_id_token) {
