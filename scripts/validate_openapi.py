@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Validates the simulator's management responses (steps 1-13) against PingOne's OpenAPI schemas.
+"""Validates the simulator's management responses (steps 1-13) against PingOne's OpenAPI schemas,
+and the client's request bodies (the reviewed insta snapshots of pingone-provisioning's contract
+tests) against the request schemas.
 
-Usage: validate_openapi.py RESPONSES_JSON [SPEC_DIR]
+Usage: validate_openapi.py RESPONSES_JSON [SPEC_DIR] [--requests SNAPSHOT_DIR]
 
 RESPONSES_JSON is written by the test `twenty_steps_end_to_end` of pingone-sim
 (target/tmp/sim-management-responses.json). SPEC_DIR defaults to ../shared/reference/openapi.
@@ -42,6 +44,7 @@ OPERATIONS = {
 SPECIFIC = {
     1: "ApplicationOIDC",
     6: "SignOnPolicyActionMFA",
+    12: "DeviceAuthenticationPolicy",
 }
 
 
@@ -66,11 +69,86 @@ def adapt(node):
     return node
 
 
+M = "pingone-management-email-mfa.yml"
+F = "pingone-mfa-email-mfa.yml"
+# snapshot name -> (spec file, path, method, concrete schema or None)
+REQUESTS = {
+    "create_application": (M, "/environments/{environmentID}/applications", "post", "ApplicationOIDC"),
+    "update_application": (M, "/environments/{environmentID}/applications/{applicationID}", "put", "ApplicationOIDC"),
+    "create_grant": (M, "/environments/{environmentID}/applications/{applicationID}/grants", "post", None),
+    "create_sign_on_policy": (M, "/environments/{environmentID}/signOnPolicies", "post", None),
+    "create_mfa_action": (M, "/environments/{environmentID}/signOnPolicies/{policyID}/actions", "post", "SignOnPolicyActionMFA"),
+    "create_assignment": (M, "/environments/{environmentID}/applications/{applicationID}/signOnPolicyAssignments", "post", None),
+    "create_population": (M, "/environments/{environmentID}/populations", "post", None),
+    "create_user": (M, "/environments/{environmentID}/users", "post", None),
+    "set_password": (M, "/environments/{environmentID}/users/{userID}/password", "put", None),
+    "set_mfa_enabled": (F, "/environments/{environmentID}/users/{userID}/mfaEnabled", "put", None),
+    "create_device_authentication_policy": (F, "/environments/{environmentID}/deviceAuthenticationPolicies", "post", None),
+}
+
+
+def for_requests(node):
+    """OpenAPI 3.0: a `readOnly` property listed in `required` is required in responses only."""
+    if isinstance(node, dict):
+        props = node.get("properties") or {}
+        read_only = {k for k, v in props.items() if isinstance(v, dict) and v.get("readOnly")}
+        out = {k: for_requests(v) for k, v in node.items()}
+        if read_only and isinstance(out.get("required"), list):
+            out["required"] = [r for r in out["required"] if r not in read_only]
+            if not out["required"]:
+                del out["required"]
+        return out
+    if isinstance(node, list):
+        return [for_requests(v) for v in node]
+    return node
+
+
+def validate_requests(specs, snapshot_dir):
+    """Returns the number of invalid request bodies."""
+    failures = 0
+    checked = 0
+    for name in sorted(os.listdir(snapshot_dir)):
+        if not name.endswith(".snap"):
+            continue
+        key = name[: -len(".snap")].split("__", 1)[-1]
+        if key not in REQUESTS:
+            print(f"request {key}: no request schema in the specs: skipped")
+            continue
+        with open(os.path.join(snapshot_dir, name), encoding="utf-8") as f:
+            text = f.read()
+        body = json.loads(text.split("---", 2)[2].replace('"[id]"', '"8e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"'))
+        file, path, method, specific = REQUESTS[key]
+        spec = for_requests(specs[file])
+        content = spec["paths"][path][method]["requestBody"]["content"]
+        schema = next(iter(content.values()))["schema"]
+        errors = []
+        for target in [schema] + ([{"$ref": "#/components/schemas/" + specific}] if specific else []):
+            root = copy.deepcopy(spec)
+            root.update(target)
+            errors += list(jsonschema.Draft4Validator(root).iter_errors(body))
+        checked += 1
+        if errors:
+            failures += 1
+            print(f"request {key}: INVALID against {method.upper()} {path}")
+            for error in errors[:10]:
+                print(f"    at {'/'.join(str(p) for p in error.path) or '(root)'}: {error.message[:300]}")
+        else:
+            print(f"request {key}: valid ({method.upper()} {path})")
+    print(f"{checked} request bodies validated against their schemas, {failures} invalid")
+    return failures
+
+
 def main():
-    responses_path = sys.argv[1]
-    spec_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "reference", "openapi")
+    args = [a for a in sys.argv[1:]]
+    snapshot_dir = None
+    if "--requests" in args:
+        i = args.index("--requests")
+        snapshot_dir = args[i + 1]
+        del args[i : i + 2]
+    responses_path = args[0]
+    spec_dir = args[1] if len(args) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "reference", "openapi")
     specs = {}
-    for name in {op[0] for op in OPERATIONS.values()}:
+    for name in {op[0] for op in OPERATIONS.values()} | {M, F}:
         with open(os.path.join(spec_dir, name), encoding="utf-8") as f:
             specs[name] = adapt(yaml.safe_load(f))
     with open(responses_path, encoding="utf-8") as f:
@@ -108,6 +186,8 @@ def main():
         else:
             print(f"step {step:>2} {entry['operation']}: valid ({method.upper()} {path} {status})")
     print(f"{checked} responses validated against their schemas, {failures} invalid")
+    if snapshot_dir:
+        failures += validate_requests(specs, snapshot_dir)
     return 1 if failures else 0
 
 

@@ -1052,7 +1052,8 @@ fn save_device_policy(shared: &Shared, call: &Call<'_>, id: Option<&str>) -> Rep
     c.one_of("newDeviceNotification", false, &["NONE", "EMAIL_THEN_SMS", "SMS_THEN_EMAIL"]);
     c.finish()?;
     save(shared, &mut state, Kind::DevicePolicy, old.as_ref(), body, default == Some(true), |row| {
-        row.remove("forSignOnPolicy");
+        // Deprecated and read-only in the spec, but listed as required in responses.
+        row.insert("forSignOnPolicy".into(), json!(false));
         row.entry("newDeviceNotification").or_insert(json!("EMAIL_THEN_SMS"));
         if row.get("authentication").is_none() {
             row.insert("authentication".into(), json!({ "deviceSelection": "DEFAULT_TO_FIRST" }));

@@ -197,7 +197,7 @@ pub(crate) fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut()
             "sms": offline(true), "voice": offline(true), "email": offline(true),
             "mobile": { "enabled": true, "otp": { "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } } },
             "totp": { "enabled": true, "otp": { "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } } },
-            "fido2": { "enabled": false } })),
+            "fido2": { "enabled": false }, "forSignOnPolicy": false })),
     );
     let policy = id();
     state.table_mut(Kind::SignOnPolicy).insert(
