@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::flows::{FLOW_COOKIE, FLOW_ID_COOKIE, Flow, Status, constant_time_eq, live_flow};
-use crate::management::percent_decode;
+use crate::management::{percent_decode, percent_encode};
 use crate::reply::{Failure, json_response, oauth_error, redirect};
 use crate::shared::Shared;
 use crate::store::{CodeGrant, Kind, State, ref_id, str_field};
@@ -25,20 +25,9 @@ fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 fn with_query(base: &str, params: &[(&str, &str)]) -> String {
     let sep = if base.contains('?') { '&' } else { '?' };
-    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
     format!("{base}{sep}{}", query.join("&"))
 }
 

@@ -441,7 +441,7 @@ fn list(shared: &Shared, call: &Call<'_>, kind: Kind, parent: Option<&str>) -> R
             query.push(format!("limit={limit}"));
         }
         if let Some(f) = call.query_param("filter") {
-            query.push(format!("filter={}", form_encode(&f)));
+            query.push(format!("filter={}", percent_encode(&f)));
         }
         links.insert("next".into(), json!({ "href": format!("{base}?{}", query.join("&")) }));
     }
@@ -462,7 +462,8 @@ fn decode_cursor(raw: &str) -> Option<usize> {
     std::str::from_utf8(&bytes).ok()?.strip_prefix("o:")?.parse().ok()
 }
 
-fn form_encode(value: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(crate) fn percent_encode(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
         match b {
