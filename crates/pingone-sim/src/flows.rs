@@ -236,7 +236,15 @@ impl Flow {
         self.status = Status::Completed;
         self.otp = None;
         self.auth_time = shared.clock.unix();
-        self.session_token = Some(shared.rng.token());
+        self.identified(shared);
+    }
+
+    /// PingOne sets the session token (`ST`) cookie once the user's identity is partially
+    /// established (developer docs, "Session Token Persistence Settings").
+    fn identified(&mut self, shared: &Shared) {
+        if self.session_token.is_none() {
+            self.session_token = Some(shared.rng.token());
+        }
     }
 
     pub(crate) fn fail(&mut self, code: &'static str, message: &'static str) {
@@ -413,6 +421,7 @@ pub(crate) fn act(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -
         }
     };
     let mut flow = state.flows.get(id).cloned().ok_or_else(Failure::not_found)?;
+    let had_session = flow.session_token.is_some();
     let outcome = match action.as_str() {
         "user.lookup" => user_lookup(shared, state, &mut flow, &body),
         "usernamePassword.check" => password_check(shared, state, &mut flow, &body),
@@ -431,6 +440,7 @@ pub(crate) fn act(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -
         _ => Err(Failure::invalid_request("The request could not be completed. Unsupported flow action.")),
     };
     let completed = flow.status == Status::Completed;
+    let new_session = !had_session && flow.session_token.is_some();
     if completed && flow.pi_flow && flow.authorize_response.is_none() {
         let code = crate::auth::issue_code(shared, state, &flow);
         let mut response = json!({ "code": code });
@@ -441,7 +451,7 @@ pub(crate) fn act(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -
     }
     state.flows.insert(id.to_owned(), flow);
     outcome?;
-    flow_reply(shared, state, id, completed)
+    flow_reply(shared, state, id, new_session)
 }
 
 fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
@@ -488,6 +498,7 @@ fn password_check(
         return Err(Failure::invalid_value("password", "Invalid username or password"));
     };
     flow.user_id = Some(user);
+    flow.identified(shared);
     flow.amr.push("pwd");
     flow.action_index += 1;
     flow.enter_current_action(shared, state);

@@ -26,7 +26,8 @@
 //! Each choice below is the simulator's, not a documented PingOne fact:
 //!
 //! - **Cookies**: authorize sets `interactionId` and `interactionToken` (path `/{envID}`,
-//!   `HttpOnly`); completing a flow sets `ST`. With [`CookiePolicy::Strict`] (the default) every
+//!   `HttpOnly`); the session token cookie `ST` is set once the user is identified (after
+//!   `user.lookup` or `usernamePassword.check`), as PingOne's session-token documentation says. With [`CookiePolicy::Strict`] (the default) every
 //!   flow call and resume without the flow's `interactionToken` gets `403 ACCESS_FAILED`;
 //!   [`CookiePolicy::ActionsOnly`] lets flow reads through; [`CookiePolicy::Off`] checks nothing.
 //! - **Authorize errors** that cannot be redirected (unknown `client_id`, unregistered

@@ -39,6 +39,7 @@ async fn twenty_steps_end_to_end() {
     assert!(looked_up.body["_links"]["otp.check"].is_object());
     assert_eq!(looked_up.body["_embedded"]["devices"][0]["email"], "a***@example.test");
     assert_eq!(looked_up.body["_embedded"]["selectedDevice"]["id"], p.device_id.as_str());
+    assert!(s.cookies.contains_key("ST"), "the session token cookie is set once the user is identified");
     let email = h.sim.outbox().latest_for(EMAIL).unwrap();
     assert!(email.body.contains(email.otp()));
     assert_eq!(email.otp().len(), 6);
