@@ -477,6 +477,7 @@ fn user_lookup(shared: &Shared, state: &mut State, flow: &mut Flow, body: &Map<S
     let user = find_user(state, username)
         .ok_or_else(|| Failure::invalid_value("username", "No enabled user has this username"))?;
     flow.user_id = Some(user);
+    flow.identified(shared);
     flow.enter_current_action(shared, state);
     Ok(())
 }
