@@ -386,9 +386,11 @@ async fn footprint() {
     saved.push(("Resumed", resumed.save().as_bytes().len()));
     // A second device makes the next flow ask for a device choice.
     let admin = management(&sim, 4);
-    let second = pingone_provisioning::model::DeviceSpec::email("ada.work@example.test", Some(p.ids.device_policy.clone()));
+    let second =
+        pingone_provisioning::model::DeviceSpec::email("ada.work@example.test", Some(p.ids.device_policy.clone()));
     admin.create_device(&p.ids.user, &second).await.expect("second device");
-    let submitted = client.authorize().await.expect("authorize").submit_username(&client, "ada").await.expect("username");
+    let submitted =
+        client.authorize().await.expect("authorize").submit_username(&client, "ada").await.expect("username");
     let Ok(AfterUsername::DeviceSelectionRequired(selection)) = submitted.next() else { panic!("no device selection") };
     saved.push(("DeviceSelectionRequired", selection.save().as_bytes().len()));
     for (name, len) in &saved {
