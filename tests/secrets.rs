@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use pingone_core::Otp;
-use pingone_flow::{AfterUsername, FlowState, OtpOutcome};
+use pingone_flow::{AfterUsername, KeyRing, OtpOutcome, SealingKey, StageSealer, internal};
 use serde_json::Value;
 use support::*;
 
@@ -38,22 +38,21 @@ fn secrets_in_saved(bytes: &[u8]) -> Vec<String> {
         match v {
             Value::String(s) if s.len() >= 16 => out.push(s.clone()),
             Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            Value::Object(m) => m
-                .iter()
-                .filter(|(k, _)| *k != "flow_id" && *k != "status" && *k != "state_name")
-                .for_each(|(_, x)| walk(x, out)),
+            Value::Object(m) => {
+                m.iter().filter(|(k, _)| !["i", "s", "p", "h"].contains(&k.as_str())).for_each(|(_, x)| walk(x, out))
+            }
             _ => {}
         }
     }
     let value: Value = serde_json::from_slice(bytes).unwrap();
     let mut out = Vec::new();
-    walk(&value["data"], &mut out);
+    walk(&value, &mut out);
     out
 }
 
 fn saved_flow_id(bytes: &[u8]) -> String {
     let value: Value = serde_json::from_slice(bytes).unwrap();
-    value["data"]["ctx"]["flow_id"].as_str().unwrap().to_owned()
+    value["c"]["i"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -74,8 +73,12 @@ async fn no_secret_in_traces_or_debug_output() {
         "Corr3ct-Horse-Battery!".to_owned(),
         w.sim.worker_client_secret().to_owned(),
     ];
-    let authorized = w.client.authorize().await.unwrap();
-    secrets.extend(secrets_in_saved(authorized.save().as_bytes()));
+    let sealer = StageSealer::new(&w.client, KeyRing::new(SealingKey::generate().unwrap()));
+    let sealed = sealer.seal(w.client.authorize().await.unwrap()).unwrap();
+    secrets.extend(secrets_in_saved(&internal::sealed_plaintext(&sealer, &sealed).unwrap()));
+    secrets.push(sealed.to_text());
+    let authorized: pingone_flow::Authorized = sealer.open(&sealed).unwrap();
+    debug.push(format!("{sealed:?}"));
     debug.push(format!("{authorized:?}"));
     // A refused username: the error and the stage it hands back.
     let err = authorized.submit_username(&w.client, "nobody").await.unwrap_err();
@@ -92,21 +95,23 @@ async fn no_secret_in_traces_or_debug_output() {
     let OtpOutcome::Rejected(rejection) = rejected else { panic!() };
     let OtpOutcome::Completed(done) = rejection.state.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
     debug.push(format!("{done:?}"));
-    let resumed = done.resume(&w.client).await.unwrap();
-    let saved = resumed.save();
-    secrets.extend(secrets_in_saved(saved.as_bytes()));
-    debug.push(format!("{resumed:?} {saved:?}"));
+    let sealed = sealer.seal(done.resume(&w.client).await.unwrap()).unwrap();
+    let saved = internal::sealed_plaintext(&sealer, &sealed).unwrap();
+    secrets.extend(secrets_in_saved(&saved));
+    secrets.push(sealed.to_text());
+    let resumed: pingone_flow::Resumed = sealer.open(&sealed).unwrap();
+    debug.push(format!("{resumed:?} {sealed:?}"));
     let tokens = resumed.exchange(&w.client).await.unwrap();
     secrets.push(tokens.access_token.secret().to_owned());
     secrets.push(tokens.id_token.as_ref().unwrap().secret().to_owned());
     debug.push(format!("{tokens:?} {:?} {:?} {:?}", w.provisioned, w.client, w.management));
     // A second exchange of the same code fails; its error is printed too.
-    let replay = pingone_flow::Resumed::restore(&saved).unwrap().exchange(&w.client).await.unwrap_err();
+    let replay = sealer.open::<pingone_flow::Resumed>(&sealed).unwrap().exchange(&w.client).await.unwrap_err();
     debug.push(format!("{replay:?} {replay}"));
 
     // The simulator's `interactionId` cookie carries the flow ID, which is public (it is in every
     // flow URL); every other cookie value is secret.
-    let flow_ids = [saved_flow_id(saved.as_bytes())];
+    let flow_ids = [saved_flow_id(&saved)];
     secrets.retain(|s| !flow_ids.contains(s));
     secrets.sort();
     secrets.dedup();

@@ -7,7 +7,10 @@ mod support;
 use std::time::Duration;
 
 use pingone_core::Otp;
-use pingone_flow::{AfterUsername, FlowError, FlowState, FlowStatus, OtpOutcome, OtpRequired, SavedFlow};
+use pingone_flow::{
+    AfterUsername, Authorized, Completed, DeviceSelectionRequired, FlowError, FlowStatus, KeyRing, OpenError,
+    OtpOutcome, OtpRequired, Resumed, SealingKey, SignOnStage, StageSealer,
+};
 use pingone_sim::{CookiePolicy, SimConfig};
 use support::*;
 
@@ -107,7 +110,8 @@ async fn device_selection_when_the_user_has_two_devices() {
     w.management.create_device(&w.provisioned.ids.user, &second).await.unwrap();
     let submitted = w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap();
     let AfterUsername::DeviceSelectionRequired(selection) = submitted.next().unwrap() else { panic!("no selection") };
-    let selection = pingone_flow::DeviceSelectionRequired::restore(&selection.save()).unwrap();
+    let sealer = StageSealer::new(&w.client, KeyRing::new(SealingKey::generate().unwrap()));
+    let selection: DeviceSelectionRequired = sealer.open(&sealer.seal(selection).unwrap()).unwrap();
     let masked: Vec<_> = selection.devices().iter().filter_map(|d| d.masked_address()).collect();
     assert_eq!(masked, ["a***@example.test", "a***@example.test"]);
     let work = selection.devices()[1].id.clone();
@@ -150,26 +154,32 @@ async fn flow_expiry_is_a_typed_error() {
 }
 
 #[tokio::test]
-async fn every_state_saves_and_restores_and_refuses_the_wrong_type() {
+async fn every_stage_seals_and_opens_and_refuses_the_wrong_type() {
     let w = World::new().await;
-    let authorized = w.client.authorize().await.unwrap();
-    let saved = authorized.save();
-    assert!(format!("{saved:?}").starts_with("SavedFlow([redacted]"));
-    let restored = pingone_flow::Authorized::restore(&SavedFlow::from_bytes(saved.clone().into_bytes())).unwrap();
-    assert!(OtpRequired::restore(&saved).is_err());
+    let sealer = StageSealer::new(&w.client, KeyRing::new(SealingKey::generate().unwrap()));
+    let mut sizes = Vec::new();
+    let mut seal = |stage: SignOnStage| {
+        let sealed = sealer.seal(stage).unwrap();
+        sizes.push(sealed.to_text().len());
+        sealed
+    };
+    let sealed = seal(w.client.authorize().await.unwrap().into());
+    assert!(format!("{sealed:?}").starts_with("SealedStage([redacted]"));
+    assert!(matches!(sealer.open::<OtpRequired>(&sealed), Err(OpenError::WrongStage { .. })));
+    let restored: Authorized = sealer.open(&sealed).unwrap();
     let submitted = restored.submit_username(&w.client, USER).await.unwrap();
-    let submitted = pingone_flow::UsernameSubmitted::restore(&submitted.save()).unwrap();
-    let state = otp_required(submitted.next().unwrap());
-    let state = OtpRequired::restore(&state.save()).unwrap();
+    let sealed = seal(otp_required(submitted.next().unwrap()).into());
+    let state: OtpRequired = sealer.open(&sealed).unwrap();
     let otp = w.otp().await;
     let OtpOutcome::Completed(done) = state.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
-    let done = pingone_flow::Completed::restore(&done.save()).unwrap();
+    let done: Completed = sealer.open(&seal(done.into())).unwrap();
     let resumed = done.resume(&w.client).await.unwrap();
-    let resumed = pingone_flow::Resumed::restore(&resumed.save()).unwrap();
-    // A restored state moves between tasks (Send + 'static) and finishes there.
+    let resumed: Resumed = sealer.open(&seal(resumed.into())).unwrap();
+    // An opened stage moves between tasks (Send + 'static) and finishes there.
     let client = w.client.clone();
     let tokens = tokio::spawn(async move { resumed.exchange(&client).await }).await.unwrap().unwrap();
     assert!(tokens.claims.is_some());
+    assert!(sizes.iter().all(|&n| n <= 1536), "sealed text sizes {sizes:?}");
 }
 
 #[tokio::test]

@@ -28,7 +28,10 @@ use pingone_core::{
     ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy, SecretAuthMethod,
     WorkerCredentials,
 };
-use pingone_flow::{AfterUsername, ClientAuth, FlowState, OidcApp, OtpOutcome, SignOnClient};
+use pingone_flow::{
+    AfterUsername, ClientAuth, FlowError, KeyRing, OidcApp, OtpOutcome, SealingKey, SignOnClient, SignOnStage,
+    StageSealer,
+};
 use pingone_provisioning::model::{Name, NewUser};
 use pingone_provisioning::{
     DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
@@ -89,10 +92,22 @@ async fn ours(sim: &Simulator, client: &SignOnClient, username: &str, email: &st
         return Err("no OTP step".into());
     };
     let mail = sim.outbox().next_for(email, Duration::from_secs(60)).await.ok_or("no e-mail")?;
-    let OtpOutcome::Completed(done) =
-        state.submit_otp(client, &Otp::new(mail.otp())).await.map_err(|e| e.to_string())?
-    else {
-        return Err("OTP rejected".into());
+    let otp = Otp::new(mail.otp());
+    let mut state = state;
+    let done = loop {
+        match state.submit_otp(client, &otp).await {
+            Ok(OtpOutcome::Completed(done)) => break done,
+            Ok(OtpOutcome::Rejected(_)) => return Err("OTP rejected".into()),
+            // The answer was lost: read where the flow stands rather than sending the code again.
+            Err(FlowError::OutcomeUnknown { stage: Some(stage), .. }) => {
+                let SignOnStage::OtpRequired(stage) = *stage else { return Err("not the OTP stage".into()) };
+                match stage.refresh(client).await.map_err(|e| e.to_string())? {
+                    OtpOutcome::Completed(done) => break done,
+                    OtpOutcome::Rejected(rejection) => state = rejection.state,
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     };
     done.resume(client).await.map_err(|e| e.to_string())?.exchange(client).await.map_err(|e| e.to_string())?;
     Ok(())
@@ -371,19 +386,28 @@ async fn footprint() {
     let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
     let p = EmailMfaSetup::new(spec()).run(&management(&sim, 4)).await.expect("setup");
     let client = sign_on_client(&sim, &p, 4);
-    let authorized = client.authorize().await.expect("authorize");
-    let mut saved = vec![("Authorized", authorized.save().as_bytes().len())];
+    let sealer = StageSealer::new(&client, KeyRing::new(SealingKey::generate().expect("key")));
+    // Each stage is sealed (its cookie-ready text measured) and opened again to go on.
+    let mut saved = Vec::new();
+    let mut reseal = |name: &'static str, stage: SignOnStage| {
+        let sealed = sealer.seal(stage).expect("seal");
+        saved.push((name, sealed.to_text().len()));
+        sealer.open_any(&sealed).expect("open")
+    };
+    let SignOnStage::Authorized(authorized) = reseal("Authorized", client.authorize().await.expect("authorize").into())
+    else {
+        panic!()
+    };
     let submitted = authorized.submit_username(&client, "ada").await.expect("username");
-    saved.push(("UsernameSubmitted", submitted.save().as_bytes().len()));
     let Ok(AfterUsername::OtpRequired(state)) = submitted.next() else { panic!("no OTP step") };
-    saved.push(("OtpRequired", state.save().as_bytes().len()));
+    let SignOnStage::OtpRequired(state) = reseal("OtpRequired", state.into()) else { panic!() };
     let mail = sim.outbox().next_for("ada@example.test", Duration::from_secs(5)).await.expect("e-mail");
     let Ok(OtpOutcome::Completed(done)) = state.submit_otp(&client, &Otp::new(mail.otp())).await else {
         panic!("rejected")
     };
-    saved.push(("Completed", done.save().as_bytes().len()));
+    let SignOnStage::Completed(done) = reseal("Completed", done.into()) else { panic!() };
     let resumed = done.resume(&client).await.expect("resume");
-    saved.push(("Resumed", resumed.save().as_bytes().len()));
+    reseal("Resumed", resumed.into());
     // A second device makes the next flow ask for a device choice.
     let admin = management(&sim, 4);
     let second =
@@ -392,9 +416,9 @@ async fn footprint() {
     let submitted =
         client.authorize().await.expect("authorize").submit_username(&client, "ada").await.expect("username");
     let Ok(AfterUsername::DeviceSelectionRequired(selection)) = submitted.next() else { panic!("no device selection") };
-    saved.push(("DeviceSelectionRequired", selection.save().as_bytes().len()));
+    reseal("DeviceSelectionRequired", selection.into());
     for (name, len) in &saved {
-        rows.push((format!("saved {name}"), format!("{len} bytes")));
+        rows.push((format!("sealed {name} (cookie text)"), format!("{len} bytes (limit 1536)")));
     }
     drop(sim);
     // Start-up: median of 50 (the process's signing key already exists).

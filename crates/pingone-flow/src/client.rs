@@ -9,12 +9,15 @@ use pingone_core::{Endpoints, PkceVerifier};
 use serde_json::Value;
 use tracing::Instrument as _;
 
+use crate::binding::{Binding, BindingTags};
 use crate::config::OidcApp;
-use crate::context::{CookieJar, FlowContext, random_token, s256_challenge};
+use crate::context::{FillRandom, FlowContext, os_random, random_token, s256_challenge};
+use crate::cookies::CookieJar;
 use crate::error::FlowError;
 use crate::flow_json::FlowResponse;
 use crate::id_token::KeyCache;
 use crate::states::Authorized;
+use crate::status::FlowStatus;
 
 /// The default leeway for `exp` and `iat` checks.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -27,6 +30,25 @@ pub(crate) struct Inner {
     pub clock: SharedClock,
     pub leeway: Duration,
     pub keys: KeyCache,
+    pub binding: Binding,
+    pub tags: BindingTags,
+    pub random: FillRandom,
+}
+
+/// How long PingOne keeps a flow without activity (reference §6.5): a flow that answers `404`
+/// sooner than this after its last answer was finished by another copy of the stage, not
+/// expired.
+pub(crate) const FLOW_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Whether a flow action may be sent again when its answer is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Read the flow; send again only if it did not move (`user.lookup`: repeating it changes
+    /// nothing).
+    AfterCheck,
+    /// Never: the action has effects a repeat would double (an OTP attempt counted twice, a
+    /// second e-mail). The caller gets [`FlowError::OutcomeUnknown`].
+    Never,
 }
 
 /// Drives sign-on flows for one application. Cheap to clone; share one across requests and
@@ -51,6 +73,13 @@ impl SignOnClient {
     #[must_use]
     pub fn new(http: HttpClient, endpoints: Endpoints, environment: EnvironmentId, app: OidcApp) -> Self {
         let clock = http.clock().clone();
+        let binding = Binding {
+            environment: environment.as_str().to_owned(),
+            auth_origin: endpoints.auth_base().origin().ascii_serialization(),
+            client_id: app.client_id.clone(),
+            redirect_uri: app.redirect_uri.clone(),
+        };
+        let tags = binding.tags();
         Self {
             inner: Arc::new(Inner {
                 http,
@@ -60,6 +89,9 @@ impl SignOnClient {
                 clock,
                 leeway: DEFAULT_LEEWAY,
                 keys: KeyCache::default(),
+                binding,
+                tags,
+                random: os_random,
             }),
         }
     }
@@ -87,10 +119,34 @@ impl SignOnClient {
                 clock: shared.clock.clone(),
                 leeway: shared.leeway,
                 keys: KeyCache::default(),
+                binding: shared.binding.clone(),
+                tags: shared.tags,
+                random: shared.random,
             },
         };
         change(&mut inner);
         Self { inner: Arc::new(inner) }
+    }
+
+    /// Replaces the random source (tests: a failing source shows that `authorize` fails closed).
+    pub(crate) fn with_random(self, random: FillRandom) -> Self {
+        self.rebuild(|inner| inner.random = random)
+    }
+
+    pub(crate) fn binding(&self) -> Binding {
+        self.inner.binding.clone()
+    }
+
+    pub(crate) fn clock(&self) -> SharedClock {
+        self.inner.clock.clone()
+    }
+
+    /// Refuses a stage that another client (environment, auth origin or application) made.
+    pub(crate) fn check_stage(&self, ctx: &FlowContext, step: &'static str) -> Result<(), FlowError> {
+        match ctx.binding.mismatch(self.inner.tags) {
+            None => Ok(()),
+            Some(mismatch) => Err(FlowError::WrongClient { step, mismatch }),
+        }
     }
 
     /// The application's settings.
@@ -120,9 +176,10 @@ impl SignOnClient {
     /// `Location` on an unexpected host, [`FlowError::Missing`] when `flowId` is absent.
     pub async fn authorize(&self) -> Result<Authorized, FlowError> {
         const STEP: &str = "step 14: authorize";
-        let verifier = PkceVerifier::new(random_token(32));
-        let state = StateToken::new(random_token(32));
-        let nonce = StateToken::new(random_token(32));
+        let random = |bytes| random_token(self.inner.random, bytes).map_err(|_| FlowError::Random);
+        let verifier = PkceVerifier::new(random(32)?);
+        let state = StateToken::new(random(32)?);
+        let nonce = StateToken::new(random(32)?);
         let app = &self.inner.app;
         let mut url = self.auth_url(&["as", "authorize"]);
         url.query_pairs_mut()
@@ -137,8 +194,9 @@ impl SignOnClient {
         let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
         let request = ApiRequest::new(STEP, Method::GET, url.clone());
         let response = self.inner.http.execute(&request).instrument(span.clone()).await?;
+        let now = self.inner.clock.now();
         let mut cookies = CookieJar::default();
-        cookies.absorb(response.headers());
+        cookies.absorb(response.headers(), &url, now);
         let (flow_id, status) = match response.status() {
             302 | 303 => {
                 let location = resolve_location(&response, &url, STEP)?;
@@ -173,7 +231,10 @@ impl SignOnClient {
         }
         span.record("flow_id", flow_id.as_str());
         tracing::info!(parent: &span, flow_id = %flow_id, "flow started");
-        Ok(Authorized::new(FlowContext { flow_id, status, cookies, verifier, state, nonce }))
+        let mut ctx =
+            FlowContext { flow_id, status, cookies, verifier, state, nonce, binding: self.inner.tags, last_answer: 0 };
+        ctx.touch(now);
+        Ok(Authorized::new(ctx))
     }
 
     /// Whether the authorize redirect may point at `location`: the auth host, its `apps.`
@@ -196,67 +257,127 @@ impl SignOnClient {
 
     /// `GET` the flow (steps 15 and re-reads).
     pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: &'static str) -> Result<FlowResponse, FlowError> {
-        let request = ApiRequest::new(step, Method::GET, self.flow_url(&ctx.flow_id)).cookies(&ctx.cookies.header())?;
+        let url = self.flow_url(&ctx.flow_id);
+        let request = ApiRequest::new(step, Method::GET, url.clone()).cookies(&self.cookie_header(ctx, &url))?;
         let response = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await?;
-        self.absorb_flow(ctx, response, step)
+        self.absorb_flow(ctx, response, &url, step)
     }
 
-    /// `POST` a flow action. An answer that leaves the outcome unknown (5xx, a broken
-    /// connection) is resolved by reading the flow: if it moved on, that is the action's result;
-    /// if not, the action is sent again (as often as the HTTP retry policy allows attempts).
+    /// `POST` a flow action.
+    ///
+    /// An answer that leaves the outcome unknown (5xx, a broken connection) is, with
+    /// [`Replay::AfterCheck`], resolved by reading the flow: if it moved on, that is the
+    /// action's result; if not, the action is sent again (as often as the HTTP retry policy
+    /// allows attempts). With [`Replay::Never`] it is [`FlowError::OutcomeUnknown`] at once.
+    ///
+    /// A refusal (`400`, `404`, `409`) of a stage whose flow has moved on — a double submit, the
+    /// back button, a second tab — is [`FlowError::StaleStage`] naming the current status.
     pub(crate) async fn post_action(
         &self,
         ctx: &mut FlowContext,
         step: &'static str,
         action: &'static str,
         body: &Value,
+        replay: Replay,
     ) -> Result<FlowResponse, FlowError> {
         let before = ctx.status.clone();
         // As many attempts as the HTTP retry policy allows (1 when retries are off).
         let attempts = self.inner.http.config().retry.max_attempts.max(1);
         let mut attempt = 1;
+        let url = self.flow_url(&ctx.flow_id);
         loop {
-            let request = ApiRequest::new(step, Method::POST, self.flow_url(&ctx.flow_id))
+            let request = ApiRequest::new(step, Method::POST, url.clone())
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
-                .cookies(&ctx.cookies.header())?;
+                .cookies(&self.cookie_header(ctx, &url))?
+                // Never repeated by the HTTP layer either: this loop decides.
+                .retry_safe(false);
             let outcome = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await;
             let unknown = match &outcome {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),
-                Err(e) => e.outcome_unknown() || e.is_connect(),
+                Err(e) => e.outcome_unknown() || (replay == Replay::AfterCheck && e.is_connect()),
             };
+            if unknown && replay == Replay::Never {
+                let error = match outcome {
+                    Ok(response) => response.into_error(),
+                    Err(error) => error,
+                };
+                return Err(FlowError::OutcomeUnknown { step, error, stage: None });
+            }
             if !unknown || attempt >= attempts {
-                return self.absorb_flow(ctx, outcome?, step);
+                return match self.absorb_flow(ctx, outcome?, &url, step) {
+                    Err(FlowError::Http(error)) if matches!(error.status(), Some(400 | 409)) => {
+                        Err(self.explain_refusal(ctx, step, error).await)
+                    }
+                    other => other,
+                };
             }
             let wait = outcome
                 .as_ref()
                 .ok()
                 .and_then(|r| r.retry_after(self.inner.clock.now()))
-                .unwrap_or(Duration::from_millis(100 * u64::from(attempt)));
+                .unwrap_or(Duration::from_millis(100_u64.saturating_mul(u64::from(attempt))));
             tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
             let current = self.read_flow(ctx, step).await?;
             if current.status != before || !current.offers(action) {
                 tracing::debug!(step, "the action was processed although its answer was lost");
                 return Ok(current);
             }
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
         }
     }
 
-    fn absorb_flow(
+    /// PingOne refused an action: if the flow has moved on since this stage was made, the stage
+    /// is stale; otherwise the refusal stands.
+    pub(crate) async fn explain_refusal(
+        &self,
+        ctx: &mut FlowContext,
+        step: &'static str,
+        error: pingone_core::Error,
+    ) -> FlowError {
+        let expected = ctx.status.clone();
+        match self.read_flow(ctx, step).await {
+            Ok(flow) if flow.status != expected => {
+                FlowError::StaleStage { step, current: Some(FlowStatus::parse(&flow.status)) }
+            }
+            Ok(_) => FlowError::Http(error),
+            Err(e) => e,
+        }
+    }
+
+    /// The flow answered `404`: expired, or — when it answered recently — finished by another
+    /// copy of this stage.
+    pub(crate) fn gone(&self, ctx: &FlowContext, step: &'static str) -> FlowError {
+        let now = self.inner.clock.now().duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if now.saturating_sub(ctx.last_answer) < FLOW_LIFETIME.as_secs() {
+            FlowError::StaleStage { step, current: None }
+        } else {
+            FlowError::Expired { step }
+        }
+    }
+
+    /// The `Cookie` header for a request of this flow to `url`.
+    pub(crate) fn cookie_header(&self, ctx: &FlowContext, url: &Url) -> String {
+        ctx.cookies.header_for(url, self.inner.clock.now())
+    }
+
+    pub(crate) fn absorb_flow(
         &self,
         ctx: &mut FlowContext,
         response: ApiResponse,
+        url: &Url,
         step: &'static str,
     ) -> Result<FlowResponse, FlowError> {
-        ctx.cookies.absorb(response.headers());
+        let now = self.inner.clock.now();
+        ctx.cookies.absorb(response.headers(), url, now);
         if response.status() == 404 {
-            return Err(FlowError::Expired { step });
+            return Err(self.gone(ctx, step));
         }
         let flow: FlowResponse = response.json()?;
         if flow.id != ctx.flow_id {
             return Err(FlowError::FlowMismatch { step });
         }
         ctx.status = flow.status.clone();
+        ctx.touch(now);
         Ok(flow)
     }
 

@@ -1,23 +1,36 @@
-//! What a flow carries from step to step: its ID, its cookie jar, the PKCE verifier, `state`
-//! and `nonce`. All of it is secret except the flow ID and status.
+//! What a flow carries from step to step: its ID and status, its cookie jar, the PKCE verifier,
+//! `state` and `nonce`, the tags of the environment and application it belongs to, and when the
+//! server last answered. All of it is secret except the flow ID, the status and the tags.
+
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use pingone_core::{CookieValue, HeaderMap, PkceVerifier, StateToken};
+use pingone_core::{PkceVerifier, StateToken};
 use serde::{Deserialize, Serialize};
 
+use crate::binding::BindingTags;
+use crate::cookies::CookieJar;
 use crate::status::FlowStatus;
 
-/// Bytes from the operating system's CSPRNG, base64url-encoded.
-pub(crate) fn random_token(bytes: usize) -> String {
+/// The operating system's random source failed: no PKCE verifier, `state` or `nonce` can be
+/// made, so no flow starts (never a weak value instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RandomFailed;
+
+/// Fills a buffer with random bytes.
+pub(crate) type FillRandom = fn(&mut [u8]) -> Result<(), RandomFailed>;
+
+/// The operating system's CSPRNG (through aws-lc).
+pub(crate) fn os_random(buf: &mut [u8]) -> Result<(), RandomFailed> {
+    aws_lc_rs::rand::fill(buf).map_err(|_| RandomFailed)
+}
+
+/// `bytes` random bytes, base64url-encoded.
+pub(crate) fn random_token(fill: FillRandom, bytes: usize) -> Result<String, RandomFailed> {
     let mut buf = vec![0u8; bytes];
-    // aws-lc's RNG is seeded by the OS and does not fail in practice; a failure would leave zeros,
-    // so it is turned into a distinct, loud value instead of a silent weak one.
-    if aws_lc_rs::rand::fill(&mut buf).is_err() {
-        tracing::error!("the system random number generator failed");
-        buf.iter_mut().enumerate().for_each(|(i, b)| *b = u8::try_from(i % 251).unwrap_or(0).wrapping_mul(131));
-    }
-    URL_SAFE_NO_PAD.encode(buf)
+    fill(&mut buf)?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
 /// The PKCE S256 challenge of a verifier.
@@ -26,56 +39,37 @@ pub(crate) fn s256_challenge(verifier: &PkceVerifier) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// The cookies PingOne set for one flow.
-#[derive(Clone, Default, Serialize, Deserialize)]
-pub(crate) struct CookieJar {
-    cookies: Vec<(String, CookieValue)>,
-}
-
-impl CookieJar {
-    /// Takes in every `Set-Cookie` of a response (a `Max-Age=0` or empty value removes).
-    pub(crate) fn absorb(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all("set-cookie") {
-            let Ok(text) = value.to_str() else { continue };
-            let mut parts = text.split(';');
-            let Some((name, val)) = parts.next().and_then(|p| p.split_once('=')) else { continue };
-            let (name, val) = (name.trim(), val.trim());
-            if name.is_empty() || name.contains(|c: char| c.is_control() || c == ' ') {
-                continue;
-            }
-            let removed = val.is_empty() || parts.any(|attr| attr.trim().eq_ignore_ascii_case("max-age=0"));
-            self.cookies.retain(|(n, _)| n != name);
-            if !removed {
-                self.cookies.push((name.to_owned(), CookieValue::new(val)));
-            }
-        }
-    }
-
-    /// The `Cookie` header value.
-    pub(crate) fn header(&self) -> String {
-        self.cookies.iter().map(|(n, v)| format!("{n}={}", v.secret())).collect::<Vec<_>>().join("; ")
-    }
-
-    /// The cookie names (not values), for `Debug`.
-    pub(crate) fn names(&self) -> Vec<&str> {
-        self.cookies.iter().map(|(n, _)| n.as_str()).collect()
-    }
-}
-
-/// The per-flow data every state carries.
+/// The per-flow data every stage carries. Serialised only inside sealed stages (short field
+/// names: a sealed stage must fit in a cookie).
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct FlowContext {
+    #[serde(rename = "i")]
     pub flow_id: String,
+    #[serde(rename = "s")]
     pub status: String,
+    #[serde(rename = "c")]
     pub cookies: CookieJar,
+    #[serde(rename = "v")]
     pub verifier: PkceVerifier,
+    #[serde(rename = "t")]
     pub state: StateToken,
+    #[serde(rename = "n")]
     pub nonce: StateToken,
+    #[serde(rename = "b")]
+    pub binding: BindingTags,
+    /// When PingOne last answered for this flow (Unix seconds, the client's clock): tells a flow
+    /// that expired from one that was finished by another copy of the stage.
+    #[serde(rename = "a")]
+    pub last_answer: u64,
 }
 
 impl FlowContext {
     pub(crate) fn status(&self) -> FlowStatus {
         FlowStatus::parse(&self.status)
+    }
+
+    pub(crate) fn touch(&mut self, now: SystemTime) {
+        self.last_answer = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     }
 }
 
@@ -94,27 +88,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cookie_jar_replaces_and_removes() {
-        let mut headers = HeaderMap::new();
-        headers.append("set-cookie", "a=1; Path=/; HttpOnly".parse().unwrap());
-        headers.append("set-cookie", "b=2".parse().unwrap());
-        let mut jar = CookieJar::default();
-        jar.absorb(&headers);
-        assert_eq!(jar.header(), "a=1; b=2");
-        let mut next = HeaderMap::new();
-        next.append("set-cookie", "a=3".parse().unwrap());
-        next.append("set-cookie", "b=; Max-Age=0".parse().unwrap());
-        next.append("set-cookie", "garbage".parse().unwrap());
-        jar.absorb(&next);
-        assert_eq!(jar.header(), "a=3");
-    }
-
-    #[test]
     fn pkce_matches_rfc7636_appendix_b() {
         let verifier = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(s256_challenge(&verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        let a = random_token(32);
+        let a = random_token(os_random, 32).unwrap();
         assert_eq!(a.len(), 43);
-        assert_ne!(a, random_token(32));
+        assert_ne!(a, random_token(os_random, 32).unwrap());
+        assert_eq!(random_token(|_| Err(RandomFailed), 32), Err(RandomFailed));
     }
 }

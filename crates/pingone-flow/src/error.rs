@@ -44,26 +44,6 @@ pub enum IdTokenError {
     MissingClaim(String),
 }
 
-/// Why a saved flow state could not be restored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RestoreError {
-    /// The bytes are not a saved flow state.
-    #[error("not a saved flow state: {0}")]
-    Corrupt(String),
-    /// The bytes hold another state than the one asked for.
-    #[error("the saved state is {found}, not {expected}")]
-    WrongState {
-        /// The state type asked for.
-        expected: &'static str,
-        /// The state type saved.
-        found: String,
-    },
-    /// Saved by an incompatible version of this crate.
-    #[error("saved with format version {0}, this crate reads version 1")]
-    Version(u32),
-}
-
 /// A sign-on step failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -118,9 +98,54 @@ pub enum FlowError {
         /// The state to retry from.
         state: Box<crate::states::Authorized>,
     },
-    /// A device ID that the flow did not offer.
-    #[error("device.select: the flow offers no device {0:?}")]
-    UnknownDevice(String),
+    /// A device ID that the flow did not offer. Nothing was sent: the stage is handed back.
+    #[error("device.select: the flow offers no device {device_id:?}")]
+    UnknownDevice {
+        /// The ID asked for.
+        device_id: String,
+        /// The stage to choose again from.
+        state: Box<crate::states::DeviceSelectionRequired>,
+    },
+    /// The flow has moved on since this stage was made: another copy of it (a double submit,
+    /// the back button, a second tab, a replayed stored stage) already advanced it. Nothing
+    /// was changed by this attempt. Start over, or continue with the stage that advanced it.
+    #[error("{step}: the stage is stale; the flow {}", match current {
+        Some(status) => format!("is now {status}"),
+        None => "has already finished".to_owned(),
+    })]
+    StaleStage {
+        /// The step.
+        step: &'static str,
+        /// The flow's status now; `None` when the flow is gone although it answered minutes ago
+        /// (resumed by another copy of the stage).
+        current: Option<FlowStatus>,
+    },
+    /// The request may or may not have been processed (its answer was lost or was a `5xx`),
+    /// and repeating it could count an OTP attempt twice, send a second e-mail, or redeem a
+    /// code twice, so it was not repeated. Where a stage can safely be retried from, it is
+    /// handed back (`otp.check`, resend, device selection); `OtpRequired::refresh` reads where
+    /// the flow stands.
+    #[error("{step}: the outcome is unknown ({error}); the request was not repeated")]
+    OutcomeUnknown {
+        /// The step.
+        step: &'static str,
+        /// What happened to the request.
+        error: pingone_core::Error,
+        /// The stage to decide from, where one can be retried.
+        stage: Option<Box<crate::stage::SignOnStage>>,
+    },
+    /// The stage was made by a client for another environment, auth origin or application.
+    #[error("{step}: the stage belongs to another {mismatch}")]
+    WrongClient {
+        /// The step.
+        step: &'static str,
+        /// What differs.
+        mismatch: crate::binding::BindingMismatch,
+    },
+    /// The operating system's random source failed: no PKCE verifier, `state` or `nonce` could
+    /// be made, so no flow was started.
+    #[error("step 14: authorize: the system random number generator failed")]
+    Random,
     /// A redirect to a host or path other than expected (authorize: the sign-on page; resume:
     /// the redirect URI). The location is reduced to scheme, host and path.
     #[error("{step}: redirect to an unexpected location {location}")]
@@ -167,7 +192,9 @@ impl FlowError {
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
-            FlowError::Http(e) | FlowError::UsernameRejected { error: e, .. } => e.status(),
+            FlowError::Http(e)
+            | FlowError::UsernameRejected { error: e, .. }
+            | FlowError::OutcomeUnknown { error: e, .. } => e.status(),
             FlowError::Expired { .. } => Some(404),
             _ => None,
         }
@@ -176,6 +203,11 @@ impl FlowError {
     /// Whether the flow cannot continue (start a new sign-on).
     #[must_use]
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, FlowError::UsernameRejected { .. })
+        !matches!(
+            self,
+            FlowError::UsernameRejected { .. }
+                | FlowError::UnknownDevice { .. }
+                | FlowError::OutcomeUnknown { stage: Some(_), .. }
+        )
     }
 }

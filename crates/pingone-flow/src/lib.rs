@@ -34,34 +34,65 @@
 //! # fn read_code_from_user() -> String { String::new() }
 //! ```
 //!
-//! Every stage is `Send + 'static` and can be saved with [`FlowState::save`] and restored as
-//! the same type with [`FlowState::restore`], so a web application can carry a flow across
-//! requests and instances. The saved bytes hold the flow's cookies and PKCE verifier: they are a
-//! secret.
+//! Every stage is `Send + 'static` and can be **sealed** with a [`StageSealer`] — encrypted and
+//! authenticated (AES-256-GCM), bound to its stage type, environment, application and a maximum
+//! age — and opened later as the same type, so that a web application can carry a flow across
+//! requests and instances. Stages have no public serde: a stage comes only from a transition or
+//! from opening a sealed stage. Single use across processes is the job of a store with an
+//! atomic take (the `pingone-session` crate).
 
+mod binding;
 mod client;
 mod config;
 mod context;
+mod cookies;
 mod error;
 mod flow_json;
 mod id_token;
-mod persist;
+mod redirect;
+mod seal;
+mod stage;
 mod states;
 mod status;
 mod tokens;
 
+pub use binding::BindingMismatch;
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
 pub use config::{ClientAuth, OidcApp};
-pub use error::{FlowError, IdTokenError, RestoreError};
+pub use error::{FlowError, IdTokenError};
 pub use flow_json::{DeviceOption, decode_flow};
 pub use id_token::IdTokenClaims;
-pub use persist::{FlowState, SavedFlow};
+pub use seal::{
+    DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
+};
+pub use stage::{SignOnStage, Stage};
 pub use states::{
     AfterUsername, Authorized, Completed, DeviceSelectionRequired, OtpOutcome, OtpRejection, OtpRequired, Resumed,
     UsernameSubmitted,
 };
 pub use status::FlowStatus;
 pub use tokens::{Tokens, decode_token_response};
+
+/// Hooks for this workspace's tests. Not part of the API: no stability, no semver.
+#[doc(hidden)]
+pub mod internal {
+    /// The client, with a random source that always fails (`authorize` must fail closed).
+    #[must_use]
+    pub fn with_failing_random(client: crate::SignOnClient) -> crate::SignOnClient {
+        client.with_random(|_| Err(crate::context::RandomFailed))
+    }
+
+    /// The decrypted snapshot inside a sealed stage (JSON), for leak scans.
+    ///
+    /// # Errors
+    /// As [`StageSealer::open_any`](crate::StageSealer::open_any).
+    pub fn sealed_plaintext(
+        sealer: &crate::StageSealer,
+        sealed: &crate::SealedStage,
+    ) -> Result<Vec<u8>, crate::OpenError> {
+        sealer.open_any(sealed)?.encode().map_err(|_| crate::OpenError::Tampered)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,10 +9,9 @@
 //! ```
 
 use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::client::{SignOnClient, flow_span, query_param, redacted_location, resolve_location};
+use crate::client::{Replay, SignOnClient, flow_span, query_param, redacted_location, resolve_location};
 use crate::config::ClientAuth;
 use crate::context::FlowContext;
 use crate::error::FlowError;
@@ -36,7 +35,6 @@ macro_rules! state_debug {
 }
 
 /// Step 14 done: the flow exists and its cookies are kept.
-#[derive(Serialize, Deserialize)]
 pub struct Authorized {
     pub(crate) ctx: FlowContext,
 }
@@ -44,7 +42,6 @@ state_debug!(Authorized);
 
 /// Steps 15–16 done: the username was accepted; [`next`](UsernameSubmitted::next) says what
 /// PingOne wants now.
-#[derive(Serialize, Deserialize)]
 pub struct UsernameSubmitted {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -55,7 +52,6 @@ pub struct UsernameSubmitted {
 state_debug!(UsernameSubmitted);
 
 /// The user has several devices: one must be chosen before an OTP is sent.
-#[derive(Serialize, Deserialize)]
 pub struct DeviceSelectionRequired {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -63,7 +59,6 @@ pub struct DeviceSelectionRequired {
 state_debug!(DeviceSelectionRequired);
 
 /// An OTP was e-mailed; [`submit_otp`](OtpRequired::submit_otp) it.
-#[derive(Serialize, Deserialize)]
 pub struct OtpRequired {
     pub(crate) ctx: FlowContext,
     pub(crate) devices: Vec<DeviceOption>,
@@ -73,7 +68,6 @@ pub struct OtpRequired {
 state_debug!(OtpRequired);
 
 /// The flow is `COMPLETED`: [`resume`](Completed::resume) it to get the authorization code.
-#[derive(Serialize, Deserialize)]
 pub struct Completed {
     pub(crate) ctx: FlowContext,
     /// With `response_mode=pi.flow`: the code and state that came with the completed flow.
@@ -82,7 +76,6 @@ pub struct Completed {
 state_debug!(Completed);
 
 /// Step 18 done: the authorization code, bound to this flow's PKCE verifier and nonce.
-#[derive(Serialize, Deserialize)]
 pub struct Resumed {
     pub(crate) ctx: FlowContext,
     pub(crate) code: AuthorizationCode,
@@ -142,13 +135,22 @@ impl Authorized {
         client: &SignOnClient,
         username: &str,
     ) -> Result<UsernameSubmitted, FlowError> {
+        client.check_stage(&self.ctx, "step 15: read flow")?;
         let flow = client.read_flow(&mut self.ctx, "step 15: read flow").await?;
         if !flow.offers("user.lookup") {
-            return Err(status_error("step 15: read flow", "user.lookup", &flow));
+            return Err(match FlowStatus::parse(&flow.status) {
+                // Another copy of this stage already submitted a username.
+                status @ (FlowStatus::OtpRequired
+                | FlowStatus::DeviceSelectionRequired
+                | FlowStatus::Completed
+                | FlowStatus::Failed) => FlowError::StaleStage { step: "step 15: read flow", current: Some(status) },
+                _ => status_error("step 15: read flow", "user.lookup", &flow),
+            });
         }
         let saved = Authorized { ctx: self.ctx.clone() };
+        let body = json!({ "username": username });
         let flow = match client
-            .post_action(&mut self.ctx, "step 16: user.lookup", "user.lookup", &json!({ "username": username }))
+            .post_action(&mut self.ctx, "step 16: user.lookup", "user.lookup", &body, Replay::AfterCheck)
             .await
         {
             Ok(flow) => flow,
@@ -229,16 +231,19 @@ impl DeviceSelectionRequired {
     /// Chooses a device; PingOne sends it an OTP.
     ///
     /// # Errors
-    /// [`FlowError::UnknownDevice`] for an ID the flow did not offer; other errors as for every
-    /// step.
+    /// [`FlowError::UnknownDevice`] for an ID the flow did not offer, with this stage handed
+    /// back (nothing was sent); [`FlowError::OutcomeUnknown`] when the answer was lost (never
+    /// sent twice: that would send two e-mails); [`FlowError::StaleStage`] when the flow has
+    /// moved on; other errors as for every step.
     pub async fn select(mut self, client: &SignOnClient, device_id: &str) -> Result<OtpRequired, FlowError> {
+        const STEP: &str = "device.select";
+        client.check_stage(&self.ctx, STEP)?;
         if !self.devices.iter().any(|d| d.id == device_id) {
-            return Err(FlowError::UnknownDevice(device_id.to_owned()));
+            return Err(FlowError::UnknownDevice { device_id: device_id.to_owned(), state: Box::new(self) });
         }
-        let flow = client
-            .post_action(&mut self.ctx, "device.select", "device.select", &json!({ "device": { "id": device_id } }))
-            .await?;
-        otp_required("device.select", self.ctx, flow)
+        let body = json!({ "device": { "id": device_id } });
+        let flow = client.post_action(&mut self.ctx, STEP, "device.select", &body, Replay::Never).await?;
+        otp_required(STEP, self.ctx, flow)
     }
 }
 
@@ -281,12 +286,17 @@ impl OtpRequired {
     /// [`OtpOutcome::Rejected`], with the attempts left when PingOne says.
     ///
     /// # Errors
-    /// [`FlowError::Locked`] after too many wrong passcodes; [`FlowError::Expired`]; other errors
-    /// as for every step.
+    /// [`FlowError::Locked`] after too many wrong passcodes; [`FlowError::OutcomeUnknown`] with
+    /// this stage handed back when the answer was lost (the passcode is never sent twice: a
+    /// wrong one would count as two failures — see [`refresh`](Self::refresh));
+    /// [`FlowError::StaleStage`] when another copy of this stage already moved the flow on;
+    /// [`FlowError::Expired`]; other errors as for every step.
     pub async fn submit_otp(mut self, client: &SignOnClient, otp: &Otp) -> Result<OtpOutcome, FlowError> {
         const STEP: &str = "step 17: otp.check";
+        client.check_stage(&self.ctx, STEP)?;
         let saved = self.ctx.clone();
-        match client.post_action(&mut self.ctx, STEP, "otp.check", &json!({ "otp": otp.secret() })).await {
+        let body = json!({ "otp": otp.secret() });
+        match client.post_action(&mut self.ctx, STEP, "otp.check", &body, Replay::Never).await {
             Ok(flow) => match FlowStatus::parse(&flow.status) {
                 FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),
                 FlowStatus::OtpRequired => {
@@ -295,6 +305,10 @@ impl OtpRequired {
                 FlowStatus::Failed => Err(FlowError::Locked),
                 status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
             },
+            Err(FlowError::OutcomeUnknown { step, error, .. }) => {
+                self.ctx = saved;
+                Err(FlowError::OutcomeUnknown { step, error, stage: Some(Box::new(self.into())) })
+            }
             Err(FlowError::Http(error)) if error.has_code(&pingone_core::ErrorCode::InvalidOtp) => {
                 let inner = error.api().and_then(|a| a.body.details.iter().find_map(|d| d.inner_error.clone()));
                 let remaining =
@@ -311,26 +325,58 @@ impl OtpRequired {
                         expired,
                     })),
                     FlowStatus::Failed => Err(FlowError::Locked),
-                    status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+                    status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
                 }
             }
             Err(e) => Err(e),
         }
     }
 
+    /// Reads the flow to learn where it stands, for example after
+    /// [`FlowError::OutcomeUnknown`]: [`OtpOutcome::Completed`] if a passcode was accepted,
+    /// this stage back (in [`OtpOutcome::Rejected`], attempts unknown) if the flow still wants
+    /// one. Nothing is sent but a read.
+    ///
+    /// # Errors
+    /// [`FlowError::Locked`] when the flow failed; [`FlowError::StaleStage`] for another status;
+    /// [`FlowError::Expired`]; other errors as for every step.
+    pub async fn refresh(mut self, client: &SignOnClient) -> Result<OtpOutcome, FlowError> {
+        const STEP: &str = "step 17: otp.check";
+        client.check_stage(&self.ctx, STEP)?;
+        let flow = client.read_flow(&mut self.ctx, STEP).await?;
+        match FlowStatus::parse(&flow.status) {
+            FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),
+            FlowStatus::OtpRequired => {
+                Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
+            }
+            FlowStatus::Failed => Err(FlowError::Locked),
+            status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
+        }
+    }
+
     /// Sends a new OTP to the same device (`device.select` again), for an expired or lost one.
     ///
     /// # Errors
-    /// [`FlowError::ActionNotOffered`] when the flow offers no resend; other errors as for every
-    /// step.
+    /// [`FlowError::ActionNotOffered`] when the flow offers no resend;
+    /// [`FlowError::OutcomeUnknown`] with this stage handed back when the answer was lost (never
+    /// sent twice: that would send two e-mails); [`FlowError::StaleStage`] when the flow has
+    /// moved on; other errors as for every step.
     pub async fn resend(mut self, client: &SignOnClient) -> Result<OtpRequired, FlowError> {
         const STEP: &str = "resend OTP (device.select)";
+        client.check_stage(&self.ctx, STEP)?;
         let Some(device) = self.selected.clone().filter(|_| self.can_resend) else {
             return Err(FlowError::ActionNotOffered { step: STEP, action: "device.select", status: self.ctx.status() });
         };
-        let flow =
-            client.post_action(&mut self.ctx, STEP, "device.select", &json!({ "device": { "id": device } })).await?;
-        otp_required(STEP, self.ctx, flow)
+        let saved = self.ctx.clone();
+        let body = json!({ "device": { "id": device } });
+        match client.post_action(&mut self.ctx, STEP, "device.select", &body, Replay::Never).await {
+            Ok(flow) => otp_required(STEP, self.ctx, flow),
+            Err(FlowError::OutcomeUnknown { step, error, .. }) => {
+                self.ctx = saved;
+                Err(FlowError::OutcomeUnknown { step, error, stage: Some(Box::new(self.into())) })
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -350,9 +396,10 @@ impl Completed {
     /// [`FlowError::Authorization`] for an `error` redirect, [`FlowError::StateMismatch`],
     /// [`FlowError::UnexpectedRedirect`] for a `Location` other than the redirect URI,
     /// [`FlowError::Missing`] without `code`; other errors as for every step.
-    pub async fn resume(self, client: &SignOnClient) -> Result<Resumed, FlowError> {
+    pub async fn resume(mut self, client: &SignOnClient) -> Result<Resumed, FlowError> {
         const STEP: &str = "step 18: resume";
-        if let Some((code, state)) = self.code {
+        client.check_stage(&self.ctx, STEP)?;
+        if let Some((code, state)) = self.code.take() {
             // response_mode=pi.flow: the code came with the completed flow.
             let state_ok = state.is_some_and(|s| {
                 pingone_core::secret::constant_time_eq(s.as_bytes(), self.ctx.state.secret().as_bytes())
@@ -364,10 +411,12 @@ impl Completed {
         }
         let mut url = client.auth_url(&["as", "resume"]);
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
-        let request = ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&self.ctx.cookies.header())?;
+        let request =
+            ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&client.cookie_header(&self.ctx, &url))?;
         let response = client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?;
         if response.status() == 404 {
-            return Err(FlowError::Expired { step: STEP });
+            // Expired, or resumed already by another copy of this stage.
+            return Err(client.gone(&self.ctx, STEP));
         }
         if !matches!(response.status(), 302 | 303) {
             return Err(response.into_error().into());
@@ -375,7 +424,7 @@ impl Completed {
         let location = resolve_location(&response, &url, STEP)?;
         let expected = pingone_core::Url::parse(&client.app().redirect_uri)
             .map_err(|_| FlowError::Missing { step: STEP, what: "a valid redirect URI" })?;
-        if location.origin() != expected.origin() || location.path() != expected.path() {
+        if !crate::redirect::is_redirect_uri(&location, &expected) {
             return Err(FlowError::UnexpectedRedirect { step: STEP, location: redacted_location(&location) });
         }
         let returned_state = query_param(&location, "state");
@@ -409,6 +458,7 @@ impl Resumed {
     /// other errors as for every step.
     pub async fn exchange(self, client: &SignOnClient) -> Result<Tokens, FlowError> {
         const STEP: &str = "step 20: token exchange";
+        client.check_stage(&self.ctx, STEP)?;
         let app = client.app();
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "authorization_code"),
@@ -418,8 +468,9 @@ impl Resumed {
         ];
         let request = ApiRequest::new(STEP, Method::POST, client.auth_url(&["as", "token"]))
             .sensitive_response()
-            // A code can be redeemed once: repeating the exchange can at worst get invalid_grant.
-            .retry_safe(true);
+            // Never repeated after a lost answer: a code is redeemed once, and a second
+            // redemption may make PingOne revoke the tokens of the first.
+            .retry_safe(false);
         let request = match &app.auth {
             ClientAuth::SecretBasic(secret) => request.form(&form).basic_auth(&app.client_id, secret)?,
             ClientAuth::SecretPost(secret) => {
@@ -432,8 +483,15 @@ impl Resumed {
                 request.form(&form)
             }
         };
-        let response =
-            client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?.error_for_status()?;
+        let response = match client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await {
+            Ok(response) if matches!(response.status(), 500 | 502 | 503 | 504) => {
+                return Err(FlowError::OutcomeUnknown { step: STEP, error: response.into_error(), stage: None });
+            }
+            Err(error) if error.outcome_unknown() => {
+                return Err(FlowError::OutcomeUnknown { step: STEP, error, stage: None });
+            }
+            other => other?.error_for_status()?,
+        };
         let parsed: TokenResponse = response.json()?;
         let wants_id_token = app.scopes.iter().any(|s| s == "openid");
         let claims: Option<IdTokenClaims> = match (&parsed.id_token, wants_id_token) {

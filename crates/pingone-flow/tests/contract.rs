@@ -473,8 +473,16 @@ async fn flow_404_is_expired() {
             then.status(404).body(r#"{"id":"e","code":"NOT_FOUND","message":"gone"}"#);
         })
         .await;
-    let err = rig.client.authorize().await.unwrap().submit_username(&rig.client, "ada").await.unwrap_err();
+    // Fifteen minutes after PingOne last answered, a 404 is an expired flow...
+    let clock = pingone_core::ManualClock::starting_now();
+    let client = rig.client.clone().with_clock(Arc::new(clock.clone()));
+    let authorized = client.authorize().await.unwrap();
+    clock.advance(Duration::from_secs(15 * 60 + 1));
+    let err = authorized.submit_username(&client, "ada").await.unwrap_err();
     assert!(matches!(err, FlowError::Expired { step: "step 15: read flow" }), "{err}");
+    // ...sooner, the flow was finished by another copy of the stage.
+    let err = client.authorize().await.unwrap().submit_username(&client, "ada").await.unwrap_err();
+    assert!(matches!(err, FlowError::StaleStage { step: "step 15: read flow", current: None }), "{err}");
 }
 
 #[tokio::test]
