@@ -7,7 +7,9 @@
 //! - [`core`] ([`pingone_core`]): endpoints and regions, HTTP, errors, secrets, typed IDs, the
 //!   worker token.
 //! - [`provisioning`] ([`pingone_provisioning`]): the management API and the Email MFA setup.
-//! - [`flow`] ([`pingone_flow`]): the typestate sign-on flow.
+//! - [`flow`] ([`pingone_flow`]): the typestate sign-on flow and sealed stages.
+//! - [`session`] ([`pingone_session`]): where a sign-on waits between web requests (memory,
+//!   Redis with the `redis` feature, or a sealed cookie), single-use.
 //!
 //! ```
 //! use pingone_mfa::core::{Endpoints, Region};
@@ -19,6 +21,7 @@
 pub use pingone_core as core;
 pub use pingone_flow as flow;
 pub use pingone_provisioning as provisioning;
+pub use pingone_session as session;
 
 use pingone_flow::{ClientAuth, OidcApp};
 use pingone_provisioning::Provisioned;

@@ -38,6 +38,7 @@ fn secrets_in_saved(bytes: &[u8]) -> Vec<String> {
         match v {
             Value::String(s) if s.len() >= 16 => out.push(s.clone()),
             Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            // Not secret: the flow ID, the status, a cookie's path and host.
             Value::Object(m) => {
                 m.iter().filter(|(k, _)| !["i", "s", "p", "h"].contains(&k.as_str())).for_each(|(_, x)| walk(x, out))
             }

@@ -115,6 +115,9 @@ async fn device_selection_when_the_user_has_two_devices() {
     let masked: Vec<_> = selection.devices().iter().filter_map(|d| d.masked_address()).collect();
     assert_eq!(masked, ["a***@example.test", "a***@example.test"]);
     let work = selection.devices()[1].id.clone();
+    // An ID the flow did not offer: nothing is sent and the stage comes back.
+    let err = selection.select(&w.client, "not-offered").await.unwrap_err();
+    let FlowError::UnknownDevice { state: selection, .. } = err else { panic!("{err}") };
     let state = selection.select(&w.client, &work).await.unwrap();
     let email = w.sim.outbox().next_for("ada.work@example.test", Duration::from_secs(5)).await.unwrap();
     let OtpOutcome::Completed(done) = state.submit_otp(&w.client, &Otp::new(email.otp())).await.unwrap() else {

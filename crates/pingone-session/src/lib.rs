@@ -1,0 +1,44 @@
+//! # pingone-session
+//!
+//! Where a PingOne sign-on waits between two HTTP requests of a web app: each stage is sealed
+//! (`pingone_flow::StageSealer`: encrypted, authenticated, bound to the app and environment,
+//! with a maximum age) and parked in a [`FlowStore`] whose atomic [`take`](FlowStore::take)
+//! makes it single-use across processes — or carried by the browser in a cookie.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use pingone_flow::{KeyRing, SealingKey, SignOnClient, SignOnStage, StageSealer};
+//! use pingone_session::{MemoryStore, SignOnSessions};
+//!
+//! # async fn run(client: SignOnClient) -> Result<(), Box<dyn std::error::Error>> {
+//! let sealer = StageSealer::new(&client, KeyRing::new(SealingKey::generate()?));
+//! let sessions = SignOnSessions::with_store(sealer, Arc::new(MemoryStore::new()));
+//!
+//! // Request 1: start the sign-on, park the stage, give the browser the token (in a cookie).
+//! let token = sessions.park(client.authorize().await?).await?;
+//!
+//! // Request 2 (any instance sharing the store): take the stage back, exactly once.
+//! match sessions.take(token.secret()).await? {
+//!     SignOnStage::Authorized(stage) => { let _next = stage.submit_username(&client, "ada").await?; }
+//!     other => println!("the form does not fit the stage {}", other.stage_name()),
+//! }
+//! // A second take of the same token fails: the stage was used.
+//! assert!(sessions.take(token.secret()).await.is_err());
+//! # Ok(()) }
+//! ```
+//!
+//! Which carrier: one instance → [`MemoryStore`]; several instances → `RedisStore` (feature
+//! `redis`); no server-side state → [`SignOnSessions::in_cookie`], where a replayed cookie is
+//! refused by PingOne's own flow state as a stale stage rather than by the store.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis_store;
+mod sessions;
+mod store;
+
+pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+#[cfg(feature = "redis")]
+pub use redis_store::{DEFAULT_PREFIX, RedisStore};
+pub use sessions::{SessionError, SessionToken, SignOnSessions};
+pub use store::{FlowStore, StoreError, StoreFuture};
