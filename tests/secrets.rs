@@ -40,7 +40,9 @@ fn secrets_in_saved(bytes: &[u8]) -> Vec<String> {
             Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
             // Not secret: the flow ID, the status, a cookie's path and host.
             Value::Object(m) => {
-                m.iter().filter(|(k, _)| !["i", "s", "p", "h"].contains(&k.as_str())).for_each(|(_, x)| walk(x, out))
+                for (_, x) in m.iter().filter(|(k, _)| !["i", "s", "p", "h"].contains(&k.as_str())) {
+                    walk(x, out);
+                }
             }
             _ => {}
         }
