@@ -39,12 +39,14 @@
 //! requests and instances. The saved bytes hold the flow's cookies and PKCE verifier: they are a
 //! secret.
 
+mod claims_policy;
 mod client;
 mod config;
 mod context;
 mod error;
 mod flow_json;
 mod id_token;
+mod jwks;
 mod persist;
 mod states;
 mod status;
@@ -55,6 +57,7 @@ pub use config::{ClientAuth, OidcApp};
 pub use error::{FlowError, IdTokenError, RestoreError};
 pub use flow_json::{DeviceOption, decode_flow};
 pub use id_token::IdTokenClaims;
+pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
 pub use persist::{FlowState, SavedFlow};
 pub use states::{
     AfterUsername, Authorized, Completed, DeviceSelectionRequired, OtpOutcome, OtpRejection, OtpRequired, Resumed,
