@@ -115,8 +115,10 @@ impl KeyCache {
             let fresh = state.fetched_at.is_some_and(|at| since(at, now) < settings.ttl);
             let may_refetch = state.last_attempt.is_none_or(|at| since(at, now) >= settings.min_refetch_interval);
             match (&state.keys, &state.in_flight) {
-                (Some(keys), _) if fresh && (want == Want::Cached || !may_refetch) => return Ok(Arc::clone(keys)),
+                (Some(keys), _) if fresh && want == Want::Cached => return Ok(Arc::clone(keys)),
+                // A fetch is in flight: wait for it rather than start another.
                 (_, Some(fetch)) => Arc::clone(fetch),
+                (Some(keys), None) if fresh && !may_refetch => return Ok(Arc::clone(keys)),
                 _ => {
                     let fetch = Arc::new(Fetch::default());
                     state.in_flight = Some(Arc::clone(&fetch));
