@@ -28,7 +28,10 @@ pub(crate) struct IdTokenPolicy {
 impl IdTokenPolicy {
     /// Whether the policy can only be checked on an ID token (so the `openid` scope is needed).
     pub(crate) fn needs_id_token(&self) -> bool {
-        self.max_age.is_some() || self.max_token_age.is_some() || !self.required_amr.is_empty() || !self.acr_values.is_empty()
+        self.max_age.is_some()
+            || self.max_token_age.is_some()
+            || !self.required_amr.is_empty()
+            || !self.acr_values.is_empty()
     }
 }
 
@@ -119,8 +122,7 @@ fn check_authentication(claims: &IdTokenClaims, policy: &IdTokenPolicy) -> Resul
     if let Some(missing) = policy.required_amr.iter().find(|m| !claims.amr.contains(m)) {
         return Err(IdTokenError::MissingAuthenticationMethod { required: missing.clone(), amr: claims.amr.clone() });
     }
-    let acr_ok = policy.acr_values.is_empty()
-        || claims.acr.as_ref().is_some_and(|acr| policy.acr_values.contains(acr));
+    let acr_ok = policy.acr_values.is_empty() || claims.acr.as_ref().is_some_and(|acr| policy.acr_values.contains(acr));
     if !acr_ok {
         return Err(IdTokenError::AcrMismatch { requested: policy.acr_values.clone(), acr: claims.acr.clone() });
     }

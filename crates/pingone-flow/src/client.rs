@@ -9,11 +9,11 @@ use pingone_core::{Endpoints, PkceVerifier};
 use serde_json::Value;
 use tracing::Instrument as _;
 
+use crate::claims_policy::IdTokenPolicy;
 use crate::config::OidcApp;
 use crate::context::{CookieJar, FlowContext, random_token, s256_challenge};
 use crate::error::FlowError;
 use crate::flow_json::FlowResponse;
-use crate::claims_policy::IdTokenPolicy;
 use crate::jwks::{JwksSettings, KeyCache};
 use crate::states::Authorized;
 

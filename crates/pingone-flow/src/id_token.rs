@@ -78,7 +78,7 @@ const STEP: &str = "step 20: verify ID token";
 /// The outcome of trying one token against a key set.
 enum Attempt {
     /// A key verified the signature; the claims are decoded (not yet checked).
-    Verified(IdTokenClaims),
+    Verified(Box<IdTokenClaims>),
     /// No key of the set has the token's `kid` (or, for a token without `kid`, the set has no
     /// key at all).
     NoCandidate,
@@ -101,7 +101,7 @@ fn try_keys(token: &str, kid: Option<&str>, keys: &KeySet) -> Result<Attempt, Id
     }
     for candidate in candidates {
         match decode::<IdTokenClaims>(token, &candidate.key, &validation) {
-            Ok(data) => return Ok(Attempt::Verified(data.claims)),
+            Ok(data) => return Ok(Attempt::Verified(Box::new(data.claims))),
             Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {}
             Err(e) => {
                 return Err(match e.kind() {
@@ -139,7 +139,7 @@ pub(crate) async fn verify_id_token(
         attempt = try_keys(token, kid, &cache.keys(client, Want::Refetch).await?)?;
     }
     let claims = match attempt {
-        Attempt::Verified(claims) => claims,
+        Attempt::Verified(claims) => *claims,
         Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid.clone()).into()),
         Attempt::BadSignature => return Err(IdTokenError::BadSignature.into()),
     };

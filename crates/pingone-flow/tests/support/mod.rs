@@ -68,7 +68,8 @@ impl TestKey {
     }
 
     fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
-        let mut jwt = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let mut jwt =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let mut signature = vec![0u8; self.pair.public_modulus_len()];
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair.sign(&RSA_PKCS1_SHA256, &rng, jwt.as_bytes(), &mut signature).unwrap();
