@@ -127,7 +127,8 @@ pub(crate) async fn verify_id_token(
     }
     let kid = header.kid.as_deref();
     let cache = &client.inner.keys;
-    let mut attempt = try_keys(token, kid, &cache.keys(client, Want::Cached).await?)?;
+    let cached = cache.keys(client, Want::Cached).await?;
+    let mut attempt = try_keys(token, kid, &cached)?;
     // An unknown `kid` (or, without a `kid`, no key that verifies) may mean the keys rotated:
     // refetch, at most once per minimum interval.
     let rotated = match attempt {
@@ -136,7 +137,11 @@ pub(crate) async fn verify_id_token(
         Attempt::Verified(_) => false,
     };
     if rotated {
-        attempt = try_keys(token, kid, &cache.keys(client, Want::Refetch).await?)?;
+        let refetched = cache.keys(client, Want::Refetch).await?;
+        // The same set when a refetch is not allowed yet: no need to try it again.
+        if !std::sync::Arc::ptr_eq(&refetched, &cached) {
+            attempt = try_keys(token, kid, &refetched)?;
+        }
     }
     let claims = match attempt {
         Attempt::Verified(claims) => *claims,

@@ -236,7 +236,7 @@ async fn failed_jwks_fetch_is_shared_then_retried() {
         .server
         .mock_async(|when, then| {
             when.method(httpmock::Method::GET).path(format!("/{}/as/jwks", support::ENV));
-            then.status(404).delay(Duration::from_millis(300));
+            then.status(404).delay(Duration::from_secs(1));
         })
         .await;
     let first = rig.pending().await;
