@@ -10,16 +10,17 @@ use serde_json::Value;
 use tracing::Instrument as _;
 
 use crate::binding::{Binding, BindingTags};
+use crate::claims_policy::IdTokenPolicy;
 use crate::config::OidcApp;
 use crate::context::{FillRandom, FlowContext, os_random, random_token, s256_challenge};
 use crate::cookies::CookieJar;
 use crate::error::FlowError;
 use crate::flow_json::FlowResponse;
-use crate::id_token::KeyCache;
+use crate::jwks::{JwksSettings, KeyCache};
 use crate::states::Authorized;
 use crate::status::FlowStatus;
 
-/// The default leeway for `exp` and `iat` checks.
+/// The default leeway of the ID-token time checks (`exp`, `nbf`, `iat`, `auth_time`).
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 pub(crate) struct Inner {
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub app: OidcApp,
     pub clock: SharedClock,
     pub leeway: Duration,
+    pub id_token_policy: IdTokenPolicy,
+    pub jwks: JwksSettings,
     pub keys: KeyCache,
     pub binding: Binding,
     pub tags: BindingTags,
@@ -88,6 +91,8 @@ impl SignOnClient {
                 app,
                 clock,
                 leeway: DEFAULT_LEEWAY,
+                id_token_policy: IdTokenPolicy::default(),
+                jwks: JwksSettings::default(),
                 keys: KeyCache::default(),
                 binding,
                 tags,
@@ -96,7 +101,7 @@ impl SignOnClient {
         }
     }
 
-    /// Replaces the clock used for ID-token `exp`/`iat` checks.
+    /// Replaces the clock used for the ID-token time checks and the JWKS cache.
     #[must_use]
     pub fn with_clock(self, clock: SharedClock) -> Self {
         self.rebuild(|inner| inner.clock = clock)
@@ -106,6 +111,90 @@ impl SignOnClient {
     #[must_use]
     pub fn with_leeway(self, leeway: Duration) -> Self {
         self.rebuild(|inner| inner.leeway = leeway)
+    }
+
+    /// Trusts `audiences` besides the client ID in an ID token's `aud` (empty by default: a
+    /// token naming any other audience is refused with [`IdTokenError::UntrustedAudience`]).
+    /// With several audiences, `azp` must still be the client ID.
+    ///
+    /// [`IdTokenError::UntrustedAudience`]: crate::IdTokenError::UntrustedAudience
+    #[must_use]
+    pub fn with_trusted_audiences<I: IntoIterator<Item = S>, S: Into<String>>(self, audiences: I) -> Self {
+        let audiences: Vec<String> = audiences.into_iter().map(Into::into).collect();
+        self.rebuild(|inner| inner.id_token_policy.trusted_audiences = audiences)
+    }
+
+    /// Sends `max_age` (whole seconds) on authorize, so that PingOne makes the user
+    /// authenticate again when their session is older; the ID token must then carry
+    /// `auth_time` no older than `max_age` (plus the leeway), or the exchange fails with
+    /// [`IdTokenError::AuthenticationTooOld`] / [`IdTokenError::MissingClaim`]. Off by default.
+    ///
+    /// [`IdTokenError::AuthenticationTooOld`]: crate::IdTokenError::AuthenticationTooOld
+    /// [`IdTokenError::MissingClaim`]: crate::IdTokenError::MissingClaim
+    #[must_use]
+    pub fn with_max_age(self, max_age: Duration) -> Self {
+        self.rebuild(|inner| inner.id_token_policy.max_age = Some(max_age))
+    }
+
+    /// Refuses ID tokens whose `iat` is older than `max_token_age` (plus the leeway) with
+    /// [`IdTokenError::IssuedTooLongAgo`]. Off by default (`exp` alone bounds a token's life).
+    ///
+    /// [`IdTokenError::IssuedTooLongAgo`]: crate::IdTokenError::IssuedTooLongAgo
+    #[must_use]
+    pub fn with_max_id_token_age(self, max_token_age: Duration) -> Self {
+        self.rebuild(|inner| inner.id_token_policy.max_token_age = Some(max_token_age))
+    }
+
+    /// Requires MFA: the ID token's `amr` must contain `otp` (what PingOne records for the
+    /// e-mailed passcode), or the exchange fails with
+    /// [`IdTokenError::MissingAuthenticationMethod`]. Off by default, because PingOne lets a
+    /// sign-on policy skip MFA (for a user with MFA disabled, say) and such a sign-on is a
+    /// legitimate outcome for some applications; turn it on wherever a sign-on without the
+    /// second factor must never count as one. Same as `with_required_amr("otp")`.
+    ///
+    /// [`IdTokenError::MissingAuthenticationMethod`]: crate::IdTokenError::MissingAuthenticationMethod
+    #[must_use]
+    pub fn require_mfa(self) -> Self {
+        self.with_required_amr("otp")
+    }
+
+    /// Requires `method` in the ID token's `amr` (may be called several times; all are required).
+    #[must_use]
+    pub fn with_required_amr(self, method: impl Into<String>) -> Self {
+        let method = method.into();
+        self.rebuild(|inner| {
+            if !inner.id_token_policy.required_amr.contains(&method) {
+                inner.id_token_policy.required_amr.push(method);
+            }
+        })
+    }
+
+    /// Sends `acr_values` on authorize (PingOne: the names of sign-on policies assigned to the
+    /// application) and requires the ID token's `acr` to be one of them, or the exchange fails
+    /// with [`IdTokenError::AcrMismatch`]. Off by default.
+    ///
+    /// [`IdTokenError::AcrMismatch`]: crate::IdTokenError::AcrMismatch
+    #[must_use]
+    pub fn with_acr_values<I: IntoIterator<Item = S>, S: Into<String>>(self, acr_values: I) -> Self {
+        let acr_values: Vec<String> = acr_values.into_iter().map(Into::into).collect();
+        self.rebuild(|inner| inner.id_token_policy.acr_values = acr_values)
+    }
+
+    /// How long a fetched JWKS is trusted before it is fetched again (default
+    /// [`DEFAULT_JWKS_TTL`](crate::DEFAULT_JWKS_TTL), 10 minutes): a key removed from the JWKS
+    /// stops being trusted at most this long after its removal.
+    #[must_use]
+    pub fn with_jwks_ttl(self, ttl: Duration) -> Self {
+        self.rebuild(|inner| inner.jwks.ttl = ttl)
+    }
+
+    /// The shortest time between two JWKS fetches caused by an ID token with an unknown `kid`
+    /// (default [`DEFAULT_JWKS_MIN_REFETCH_INTERVAL`](crate::DEFAULT_JWKS_MIN_REFETCH_INTERVAL),
+    /// 30 seconds): tokens naming keys that do not exist cannot make this client hammer the
+    /// JWKS endpoint.
+    #[must_use]
+    pub fn with_jwks_min_refetch_interval(self, interval: Duration) -> Self {
+        self.rebuild(|inner| inner.jwks.min_refetch_interval = interval)
     }
 
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
@@ -118,6 +207,8 @@ impl SignOnClient {
                 app: shared.app.clone(),
                 clock: shared.clock.clone(),
                 leeway: shared.leeway,
+                id_token_policy: shared.id_token_policy.clone(),
+                jwks: shared.jwks,
                 keys: KeyCache::default(),
                 binding: shared.binding.clone(),
                 tags: shared.tags,
@@ -181,6 +272,13 @@ impl SignOnClient {
         let state = StateToken::new(random(32)?);
         let nonce = StateToken::new(random(32)?);
         let app = &self.inner.app;
+        let policy = &self.inner.id_token_policy;
+        if policy.needs_id_token() && !app.scopes.iter().any(|s| s == "openid") {
+            return Err(FlowError::Misconfigured {
+                step: STEP,
+                what: "the ID-token requirements (MFA, acr, max_age) need the openid scope",
+            });
+        }
         let mut url = self.auth_url(&["as", "authorize"]);
         url.query_pairs_mut()
             .append_pair("response_type", "code")
@@ -191,6 +289,12 @@ impl SignOnClient {
             .append_pair("nonce", nonce.secret())
             .append_pair("code_challenge", &s256_challenge(&verifier))
             .append_pair("code_challenge_method", "S256");
+        if let Some(max_age) = policy.max_age {
+            url.query_pairs_mut().append_pair("max_age", &max_age.as_secs().to_string());
+        }
+        if !policy.acr_values.is_empty() {
+            url.query_pairs_mut().append_pair("acr_values", &policy.acr_values.join(" "));
+        }
         let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
         let request = ApiRequest::new(STEP, Method::GET, url.clone());
         let response = self.inner.http.execute(&request).instrument(span.clone()).await?;

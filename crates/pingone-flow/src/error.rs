@@ -42,6 +42,50 @@ pub enum IdTokenError {
     /// A required claim is missing.
     #[error("the ID token lacks the claim {0}")]
     MissingClaim(String),
+    /// `aud` names an audience other than the client ID that the client does not trust (see
+    /// [`SignOnClient::with_trusted_audiences`](crate::SignOnClient::with_trusted_audiences)).
+    #[error("the ID token's audience includes {0:?}, which this client does not trust")]
+    UntrustedAudience(String),
+    /// `azp` is present but not the client ID, or is missing although `aud` has several
+    /// audiences (OIDC Core 3.1.3.7).
+    #[error("the ID token's authorized party {azp:?} is not the client ID")]
+    AuthorizedPartyMismatch {
+        /// The `azp` found (`None`: missing).
+        azp: Option<String>,
+    },
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("the ID token is not valid yet (nbf is in the future)")]
+    NotYetValid,
+    /// `iat` is older than the maximum token age configured.
+    #[error("the ID token was issued longer ago than the maximum age allows")]
+    IssuedTooLongAgo,
+    /// `auth_time` is older than the `max_age` configured.
+    #[error("the user authenticated longer ago than max_age allows")]
+    AuthenticationTooOld,
+    /// `auth_time` is in the future (beyond the leeway).
+    #[error("the ID token's auth_time is in the future")]
+    AuthenticatedInFuture,
+    /// `amr` lacks an authentication method the client requires (`otp` for e-mail MFA): the
+    /// sign-on completed without it, for example because the sign-on policy skipped MFA.
+    #[error("the sign-on did not use the required authentication method {required:?} (amr: {amr:?})")]
+    MissingAuthenticationMethod {
+        /// The method required.
+        required: String,
+        /// The methods the token lists.
+        amr: Vec<String>,
+    },
+    /// `acr` is missing or is not one of the `acr_values` requested.
+    #[error("the ID token's acr {acr:?} is not one of those requested {requested:?}")]
+    AcrMismatch {
+        /// The `acr_values` requested.
+        requested: Vec<String>,
+        /// The `acr` found (`None`: missing).
+        acr: Option<String>,
+    },
+    /// The JWKS fetch this verification waited for (started by a concurrent verification)
+    /// failed; that verification got the fetch's error. Retrying later fetches again.
+    #[error("the JWKS could not be fetched")]
+    KeysUnavailable,
 }
 
 /// A sign-on step failed.
@@ -184,6 +228,15 @@ pub enum FlowError {
     FlowMismatch {
         /// The step.
         step: &'static str,
+    },
+    /// The client's settings contradict each other (for example an ID-token requirement without
+    /// the `openid` scope, which would leave it unchecked).
+    #[error("{step}: misconfigured client: {what}")]
+    Misconfigured {
+        /// The step.
+        step: &'static str,
+        /// What is wrong.
+        what: &'static str,
     },
 }
 

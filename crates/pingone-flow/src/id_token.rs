@@ -1,17 +1,20 @@
-//! ID-token verification: the signature against the JWKS from discovery (cached, refetched on
-//! an unknown `kid`), RS256 only, `iss`, `aud`, `exp`/`iat` with leeway through the injected
-//! clock, and `nonce`.
+//! ID-token verification: the RS256 signature against the JWKS (see [`crate::jwks`]: cached
+//! with a TTL, refetched for an unknown `kid` at most once per minimum interval), then the
+//! claims (see [`crate::claims_policy`]): `iss`, `aud`/`azp`, `exp`/`nbf`/`iat`/`auth_time`
+//! with leeway through the injected clock, `nonce`, and the application's `amr`/`acr`
+//! requirements.
 
 use std::time::UNIX_EPOCH;
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use pingone_core::{ApiRequest, Method, StateToken, Url};
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use pingone_core::StateToken;
 use serde::{Deserialize, Deserializer, Serialize};
-use tokio::sync::Mutex;
 
+use crate::claims_policy::{Expected, check_claims};
 use crate::client::SignOnClient;
 use crate::error::{FlowError, IdTokenError};
+use crate::jwks::{KeySet, Want};
 
 /// The claims of a verified ID token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,13 +24,19 @@ pub struct IdTokenClaims {
     pub iss: String,
     /// Subject: the user's ID.
     pub sub: String,
-    /// Audience (the client ID).
+    /// Audience: the client ID, and possibly audiences the client trusts.
     #[serde(deserialize_with = "one_or_many")]
     pub aud: Vec<String>,
+    /// Authorized party: when present, the client ID (required with several audiences).
+    #[serde(default)]
+    pub azp: Option<String>,
     /// Expiry (Unix seconds).
     pub exp: u64,
     /// Issue time (Unix seconds).
     pub iat: u64,
+    /// Not before (Unix seconds).
+    #[serde(default)]
+    pub nbf: Option<u64>,
     /// When the user authenticated (Unix seconds).
     #[serde(default)]
     pub auth_time: Option<u64>,
@@ -64,84 +73,46 @@ fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
-struct Jwk {
-    #[serde(default)]
-    kid: Option<String>,
-    kty: String,
-    #[serde(default)]
-    n: Option<String>,
-    #[serde(default)]
-    e: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Jwks {
-    keys: Vec<Jwk>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Discovery {
-    issuer: String,
-    jwks_uri: String,
-}
-
-#[derive(Debug, Clone)]
-struct Cached {
-    jwks_uri: Url,
-    keys: Vec<Jwk>,
-}
-
-/// Discovery and JWKS, cached per client.
-#[derive(Debug, Default)]
-pub(crate) struct KeyCache {
-    cached: Mutex<Option<Cached>>,
-}
-
 const STEP: &str = "step 20: verify ID token";
 
-async fn fetch_keys(client: &SignOnClient, jwks_uri: &Url) -> Result<Vec<Jwk>, FlowError> {
-    let response = client
-        .inner
-        .http
-        .execute(&ApiRequest::new("fetch JWKS", Method::GET, jwks_uri.clone()))
-        .await?
-        .error_for_status()?;
-    Ok(response.json::<Jwks>()?.keys)
+/// The outcome of trying one token against a key set.
+enum Attempt {
+    /// A key verified the signature; the claims are decoded (not yet checked).
+    Verified(Box<IdTokenClaims>),
+    /// No key of the set has the token's `kid` (or, for a token without `kid`, the set has no
+    /// key at all).
+    NoCandidate,
+    /// Candidate keys exist, but none verifies the signature.
+    BadSignature,
 }
 
-/// The keys, from cache or from discovery; `refresh` refetches the JWKS.
-async fn keys(client: &SignOnClient, refresh: bool) -> Result<Vec<Jwk>, FlowError> {
-    let mut cached = client.inner.keys.cached.lock().await;
-    if let Some(c) = cached.as_mut() {
-        if refresh {
-            c.keys = fetch_keys(client, &c.jwks_uri).await?;
+/// Tries `token` against the keys of `keys` that match its `kid` (every key when the token has
+/// no `kid`). Errors other than a signature mismatch end the verification.
+fn try_keys(token: &str, kid: Option<&str>, keys: &KeySet) -> Result<Attempt, IdTokenError> {
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_required_spec_claims(&["iss", "aud", "sub", "exp"]);
+    // Every claim is checked by `check_claims`, with the injected clock.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let mut candidates = keys.iter().filter(|k| kid.is_none() || k.kid.as_deref() == kid).peekable();
+    if candidates.peek().is_none() {
+        return Ok(Attempt::NoCandidate);
+    }
+    for candidate in candidates {
+        match decode::<IdTokenClaims>(token, &candidate.key, &validation) {
+            Ok(data) => return Ok(Attempt::Verified(Box::new(data.claims))),
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {}
+            Err(e) => {
+                return Err(match e.kind() {
+                    ErrorKind::MissingRequiredClaim(claim) => IdTokenError::MissingClaim(claim.clone()),
+                    ErrorKind::InvalidAlgorithm => IdTokenError::UnexpectedAlgorithm("a non-RS256 algorithm".into()),
+                    _ => IdTokenError::Malformed(e.to_string()),
+                });
+            }
         }
-        return Ok(c.keys.clone());
     }
-    let url = client.auth_url(&["as", ".well-known", "openid-configuration"]);
-    let response = client
-        .inner
-        .http
-        .execute(&ApiRequest::new("fetch OIDC discovery", Method::GET, url))
-        .await?
-        .error_for_status()?;
-    let discovery: Discovery = response.json()?;
-    let expected = client.issuer();
-    if discovery.issuer.trim_end_matches('/') != expected {
-        return Err(IdTokenError::WrongIssuer { expected }.into());
-    }
-    let jwks_uri = Url::parse(&discovery.jwks_uri).map_err(|_| response.protocol_error("jwks_uri is not a URL"))?;
-    if !client.inner.endpoints.is_auth_origin(&jwks_uri) {
-        return Err(response.protocol_error("jwks_uri is not on the auth host").into());
-    }
-    let keys = fetch_keys(client, &jwks_uri).await?;
-    *cached = Some(Cached { jwks_uri, keys: keys.clone() });
-    Ok(keys)
-}
-
-fn find_key<'a>(keys: &'a [Jwk], kid: Option<&str>) -> Option<&'a Jwk> {
-    keys.iter().filter(|k| k.kty == "RSA").find(|k| kid.is_none() || k.kid.as_deref() == kid)
+    Ok(Attempt::BadSignature)
 }
 
 /// Verifies `token` for `client` and the `nonce` sent at authorize.
@@ -155,42 +126,37 @@ pub(crate) async fn verify_id_token(
         return Err(IdTokenError::UnexpectedAlgorithm(format!("{:?}", header.alg)).into());
     }
     let kid = header.kid.as_deref();
-    let mut keys = keys(client, false).await?;
-    if find_key(&keys, kid).is_none() {
-        keys = self::keys(client, true).await?;
+    let cache = &client.inner.keys;
+    let cached = cache.keys(client, Want::Cached).await?;
+    let mut attempt = try_keys(token, kid, &cached)?;
+    // An unknown `kid` (or, without a `kid`, no key that verifies) may mean the keys rotated:
+    // refetch, at most once per minimum interval.
+    let rotated = match attempt {
+        Attempt::NoCandidate => true,
+        Attempt::BadSignature => kid.is_none(),
+        Attempt::Verified(_) => false,
+    };
+    if rotated {
+        let refetched = cache.keys(client, Want::Refetch).await?;
+        // The same set when a refetch is not allowed yet: no need to try it again.
+        if !std::sync::Arc::ptr_eq(&refetched, &cached) {
+            attempt = try_keys(token, kid, &refetched)?;
+        }
     }
-    let jwk = find_key(&keys, kid).ok_or_else(|| IdTokenError::UnknownKey(header.kid.clone()))?;
-    let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else { return Err(IdTokenError::UnknownKey(header.kid.clone()).into()) };
-    let key = DecodingKey::from_rsa_components(n, e).map_err(|e| IdTokenError::Malformed(e.to_string()))?;
+    let claims = match attempt {
+        Attempt::Verified(claims) => *claims,
+        Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid.clone()).into()),
+        Attempt::BadSignature => return Err(IdTokenError::BadSignature.into()),
+    };
     let issuer = client.issuer();
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_audience(&[client.app().client_id.as_str()]);
-    validation.set_issuer(&[issuer.as_str()]);
-    validation.set_required_spec_claims(&["iss", "aud", "sub", "exp"]);
-    // Time is checked below with the injected clock.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    let data = decode::<IdTokenClaims>(token, &key, &validation).map_err(|e| match e.kind() {
-        ErrorKind::InvalidSignature => IdTokenError::BadSignature,
-        ErrorKind::InvalidAudience => IdTokenError::WrongAudience,
-        ErrorKind::InvalidIssuer => IdTokenError::WrongIssuer { expected: issuer.clone() },
-        ErrorKind::MissingRequiredClaim(claim) => IdTokenError::MissingClaim(claim.clone()),
-        ErrorKind::InvalidAlgorithm => IdTokenError::UnexpectedAlgorithm("a non-RS256 algorithm".into()),
-        _ => IdTokenError::Malformed(e.to_string()),
-    })?;
-    let claims = data.claims;
-    let now = client.inner.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let leeway = client.inner.leeway.as_secs();
-    if claims.exp.saturating_add(leeway) < now {
-        return Err(IdTokenError::Expired.into());
-    }
-    if claims.iat > now.saturating_add(leeway) {
-        return Err(IdTokenError::IssuedInFuture.into());
-    }
-    let nonce_ok = claims.nonce.as_ref().is_some_and(|n| n == nonce);
-    if !nonce_ok {
-        return Err(IdTokenError::NonceMismatch.into());
-    }
+    let expected = Expected {
+        client_id: &client.app().client_id,
+        issuer: &issuer,
+        nonce,
+        now: client.inner.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        leeway: client.inner.leeway.as_secs(),
+    };
+    check_claims(&claims, &client.inner.id_token_policy, &expected)?;
     tracing::debug!(step = STEP, sub = %claims.sub, "ID token verified");
     Ok(claims)
 }

@@ -40,8 +40,32 @@
 //! requests and instances. Stages have no public serde: a stage comes only from a transition or
 //! from opening a sealed stage. Single use across processes is the job of a store with an
 //! atomic take (the `pingone-session` crate).
+//!
+//! ## ID-token checks
+//!
+//! The exchange verifies the ID token's RS256 signature against the environment's JWKS (cached
+//! for [`DEFAULT_JWKS_TTL`], refetched for an unknown `kid` at most once per
+//! [`DEFAULT_JWKS_MIN_REFETCH_INTERVAL`]; only `RSA` signature keys are used), then the rules of
+//! OIDC Core 3.1.3.7: `iss`; `aud` contains the client ID and no audience the client does not
+//! trust; `azp` is the client ID when present, and present when there are several audiences;
+//! `exp`, `nbf` and `iat` with [`DEFAULT_LEEWAY`] on the client's clock; `nonce`. Options on
+//! [`SignOnClient`] add requirements:
+//!
+//! - [`require_mfa`](SignOnClient::require_mfa): `amr` must contain `otp`, so that a sign-on that
+//!   a policy let through without the e-mailed code is an error, not a session. **Off by default**
+//!   (PingOne completes sign-ons without MFA for users with MFA disabled); turn it on wherever
+//!   that must never happen.
+//! - [`with_acr_values`](SignOnClient::with_acr_values): ask for sign-on policies by name and
+//!   require `acr` to be one of them.
+//! - [`with_max_age`](SignOnClient::with_max_age) (`max_age` on authorize, `auth_time` required
+//!   and checked), [`with_max_id_token_age`](SignOnClient::with_max_id_token_age) (`iat`).
+//! - [`with_trusted_audiences`](SignOnClient::with_trusted_audiences), and the JWKS timings
+//!   [`with_jwks_ttl`](SignOnClient::with_jwks_ttl) and
+//!   [`with_jwks_min_refetch_interval`](SignOnClient::with_jwks_min_refetch_interval).
+
 
 mod binding;
+mod claims_policy;
 mod client;
 mod config;
 mod context;
@@ -49,6 +73,7 @@ mod cookies;
 mod error;
 mod flow_json;
 mod id_token;
+mod jwks;
 mod redirect;
 mod seal;
 mod stage;
@@ -62,6 +87,7 @@ pub use config::{ClientAuth, OidcApp};
 pub use error::{FlowError, IdTokenError};
 pub use flow_json::{DeviceOption, decode_flow};
 pub use id_token::IdTokenClaims;
+pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
 pub use seal::{
     DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
 };
