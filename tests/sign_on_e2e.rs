@@ -81,7 +81,7 @@ async fn lockout_is_a_terminal_error() {
         }
     };
     assert_eq!(remaining, [Some(2), Some(1)]);
-    assert!(matches!(err, FlowError::Locked), "{err}");
+    assert!(matches!(err, FlowError::Locked { .. }), "{err}");
 }
 
 #[tokio::test]

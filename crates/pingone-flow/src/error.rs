@@ -112,9 +112,13 @@ pub enum FlowError {
         /// PingOne's message, if any.
         message: Option<String>,
     },
-    /// Too many wrong passcodes: the flow failed and the device is blocked for its cool-down.
-    #[error("step 17: too many wrong passcodes; the flow is locked")]
-    Locked,
+    /// Too many wrong passcodes: the flow failed and the user's devices are blocked for the
+    /// policy's cool-down (also when a new sign-on meets that block: `DEVICE_LOCKED`).
+    #[error("step 17: too many wrong passcodes; locked{}", unlock_in.map(|d| format!(" for {} s", d.as_secs())).unwrap_or_default())]
+    Locked {
+        /// How long until the devices unlock, when PingOne says.
+        unlock_in: Option<std::time::Duration>,
+    },
     /// The flow is in a status this step does not handle (kept as text).
     #[error("{step}: unexpected flow status {status}")]
     UnexpectedStatus {

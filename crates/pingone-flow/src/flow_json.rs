@@ -16,6 +16,9 @@ pub struct DeviceOption {
     /// The masked phone number, for `SMS` and `VOICE`.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The name the user gave the device, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
 }
 
 impl DeviceOption {
@@ -24,6 +27,58 @@ impl DeviceOption {
     pub fn masked_address(&self) -> Option<&str> {
         self.email.as_deref().or(self.phone.as_deref())
     }
+
+    /// What to show the user: the nickname, else the masked address, else the device type.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        self.nickname
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .or(self.masked_address())
+            .or(self.kind.as_deref())
+            .unwrap_or("device")
+    }
+}
+
+/// A device to offer in a choice, with a label no other device in the same list has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceChoice {
+    /// The device ID (pass it to `select`).
+    pub id: String,
+    /// [`DeviceOption::label`], with the masked address added when two devices share a nickname
+    /// and a number (` (2)`, ...) when they still look alike — two identical masked addresses
+    /// are never shown.
+    pub label: String,
+}
+
+/// Labels for a list of devices, each distinct.
+pub(crate) fn distinct_labels(devices: &[DeviceOption]) -> Vec<DeviceChoice> {
+    let count = |label: &str, of: &[String]| of.iter().filter(|l| l.as_str() == label).count();
+    let first: Vec<String> = devices.iter().map(|d| d.label().to_owned()).collect();
+    let second: Vec<String> = devices
+        .iter()
+        .zip(&first)
+        .map(|(d, label)| match (count(label, &first) > 1, d.nickname.is_some(), d.masked_address()) {
+            (true, true, Some(address)) => format!("{label} ({address})"),
+            _ => label.clone(),
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    devices
+        .iter()
+        .zip(&second)
+        .map(|(d, label)| {
+            let label = if count(label, &second) > 1 {
+                let n = seen.entry(label).or_insert(0);
+                *n = n.saturating_add(1);
+                format!("{label} ({n})")
+            } else {
+                label.clone()
+            };
+            DeviceChoice { id: d.id.clone(), label }
+        })
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,11 +96,33 @@ pub(crate) struct IdOnly {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct FlowErrorBody {
     #[serde(default)]
     pub code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    #[serde(default)]
+    pub inner_error: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub details: Vec<FlowErrorDetail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FlowErrorDetail {
+    #[serde(default)]
+    pub inner_error: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl FlowErrorBody {
+    /// `secondsUntilUnlock`, from the error's `innerError` or a detail's.
+    pub(crate) fn seconds_until_unlock(&self) -> Option<u64> {
+        std::iter::once(&self.inner_error)
+            .chain(self.details.iter().map(|d| &d.inner_error))
+            .flatten()
+            .find_map(|inner| inner.get("secondsUntilUnlock").and_then(serde_json::Value::as_u64))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,4 +161,50 @@ impl FlowResponse {
 /// The decoder's message.
 pub fn decode_flow(body: &[u8]) -> Result<(String, String), String> {
     serde_json::from_slice::<FlowResponse>(body).map(|f| (f.id, f.status)).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(id: &str, email: &str, nickname: Option<&str>) -> DeviceOption {
+        DeviceOption {
+            id: id.into(),
+            kind: Some("EMAIL".into()),
+            email: Some(email.into()),
+            phone: None,
+            nickname: nickname.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn labels_are_nicknames_then_addresses_and_always_distinct() {
+        let labels = |devices: &[DeviceOption]| -> Vec<String> {
+            distinct_labels(devices).into_iter().map(|c| c.label).collect()
+        };
+        assert_eq!(
+            labels(&[device("1", "a***@x.test", Some("Work")), device("2", "a***@x.test", None)]),
+            ["Work", "a***@x.test"]
+        );
+        assert_eq!(
+            labels(&[device("1", "a***@x.test", None), device("2", "a***@x.test", None)]),
+            ["a***@x.test (1)", "a***@x.test (2)"]
+        );
+        assert_eq!(
+            labels(&[device("1", "a***@x.test", Some("Mail")), device("2", "b***@y.test", Some("Mail"))]),
+            ["Mail (a***@x.test)", "Mail (b***@y.test)"]
+        );
+        assert_eq!(labels(&[device("1", "a***@x.test", Some(" "))]), ["a***@x.test"]);
+    }
+
+    #[test]
+    fn unlock_time_is_read_from_the_error_or_a_detail() {
+        let body: FlowErrorBody =
+            serde_json::from_str(r#"{"code":"X","details":[{"innerError":{"secondsUntilUnlock":90}}]}"#).unwrap();
+        assert_eq!(body.seconds_until_unlock(), Some(90));
+        let body: FlowErrorBody = serde_json::from_str(r#"{"innerError":{"secondsUntilUnlock":5}}"#).unwrap();
+        assert_eq!(body.seconds_until_unlock(), Some(5));
+        let body: FlowErrorBody = serde_json::from_str(r#"{"code":"X"}"#).unwrap();
+        assert_eq!(body.seconds_until_unlock(), None);
+    }
 }

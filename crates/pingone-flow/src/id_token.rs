@@ -58,6 +58,18 @@ pub struct IdTokenClaims {
     /// Username (`profile` scope).
     #[serde(default)]
     pub preferred_username: Option<String>,
+    /// Given name (`profile` scope).
+    #[serde(default)]
+    pub given_name: Option<String>,
+    /// Family name (`profile` scope).
+    #[serde(default)]
+    pub family_name: Option<String>,
+    /// Full name (`profile` scope).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Every other claim (PingOne's `env`, `org`, `p1.region`, ...), as sent.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {

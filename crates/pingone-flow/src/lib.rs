@@ -63,7 +63,6 @@
 //!   [`with_jwks_ttl`](SignOnClient::with_jwks_ttl) and
 //!   [`with_jwks_min_refetch_interval`](SignOnClient::with_jwks_min_refetch_interval).
 
-
 mod binding;
 mod claims_policy;
 mod client;
@@ -74,6 +73,7 @@ mod error;
 mod flow_json;
 mod id_token;
 mod jwks;
+mod recovery;
 mod redirect;
 mod seal;
 mod stage;
@@ -85,9 +85,10 @@ pub use binding::BindingMismatch;
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
 pub use config::{ClientAuth, OidcApp};
 pub use error::{FlowError, IdTokenError};
-pub use flow_json::{DeviceOption, decode_flow};
+pub use flow_json::{DeviceChoice, DeviceOption, decode_flow};
 pub use id_token::IdTokenClaims;
 pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
+pub use recovery::Recovery;
 pub use seal::{
     DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
 };

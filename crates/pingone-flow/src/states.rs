@@ -8,6 +8,8 @@
 //!   Completed ─resume─► Resumed ─exchange─► Tokens
 //! ```
 
+use std::time::Duration;
+
 use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp};
 use serde_json::json;
 
@@ -15,7 +17,7 @@ use crate::client::{Replay, SignOnClient, flow_span, query_param, redacted_locat
 use crate::config::ClientAuth;
 use crate::context::FlowContext;
 use crate::error::FlowError;
-use crate::flow_json::{DeviceOption, FlowResponse};
+use crate::flow_json::{DeviceChoice, DeviceOption, FlowErrorBody, FlowResponse, distinct_labels};
 use crate::id_token::{IdTokenClaims, verify_id_token};
 use crate::status::FlowStatus;
 use crate::tokens::{TokenResponse, Tokens};
@@ -47,7 +49,8 @@ pub struct UsernameSubmitted {
     pub(crate) devices: Vec<DeviceOption>,
     pub(crate) selected: Option<String>,
     pub(crate) can_resend: bool,
-    pub(crate) error: Option<(Option<String>, Option<String>)>,
+    /// `FAILED`: PingOne's code, message and seconds until unlock.
+    pub(crate) error: Option<(Option<String>, Option<String>, Option<u64>)>,
 }
 state_debug!(UsernameSubmitted);
 
@@ -180,7 +183,10 @@ impl UsernameSubmitted {
             can_resend: flow.offers("device.select"),
             selected: flow.embedded.selected_device.map(|d| d.id),
             devices: flow.embedded.devices,
-            error: flow.error.map(|e| (e.code, e.message)),
+            error: flow.error.map(|e| {
+                let unlock = e.seconds_until_unlock();
+                (e.code, e.message, unlock)
+            }),
             ctx,
         }
     }
@@ -213,7 +219,10 @@ impl UsernameSubmitted {
             }
             FlowStatus::Completed => Ok(AfterUsername::Completed(Completed { ctx: self.ctx, code: None })),
             FlowStatus::Failed => {
-                let (code, message) = self.error.unwrap_or((None, None));
+                let (code, message, unlock) = self.error.unwrap_or((None, None, None));
+                if code.as_deref() == Some("DEVICE_LOCKED") {
+                    return Err(FlowError::Locked { unlock_in: unlock.map(Duration::from_secs) });
+                }
                 Err(FlowError::Failed { step: STEP, code, message })
             }
             status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
@@ -226,6 +235,13 @@ impl DeviceSelectionRequired {
     #[must_use]
     pub fn devices(&self) -> &[DeviceOption] {
         &self.devices
+    }
+
+    /// The devices as choices to show, each with a distinct label (nickname, else masked
+    /// address; never two identical entries).
+    #[must_use]
+    pub fn choices(&self) -> Vec<DeviceChoice> {
+        distinct_labels(&self.devices)
     }
 
     /// Chooses a device; PingOne sends it an OTP.
@@ -244,6 +260,13 @@ impl DeviceSelectionRequired {
         let body = json!({ "device": { "id": device_id } });
         let flow = client.post_action(&mut self.ctx, STEP, "device.select", &body, Replay::Never).await?;
         otp_required(STEP, self.ctx, flow)
+    }
+}
+
+/// Too many wrong passcodes: the flow failed; PingOne may say when the device unlocks.
+fn locked(flow: &FlowResponse) -> FlowError {
+    FlowError::Locked {
+        unlock_in: flow.error.as_ref().and_then(FlowErrorBody::seconds_until_unlock).map(Duration::from_secs),
     }
 }
 
@@ -302,7 +325,7 @@ impl OtpRequired {
                 FlowStatus::OtpRequired => {
                     Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
                 }
-                FlowStatus::Failed => Err(FlowError::Locked),
+                FlowStatus::Failed => Err(locked(&flow)),
                 status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
             },
             Err(FlowError::OutcomeUnknown { step, error, .. }) => {
@@ -324,7 +347,7 @@ impl OtpRequired {
                         remaining_attempts: remaining.and_then(|r| u32::try_from(r).ok()),
                         expired,
                     })),
-                    FlowStatus::Failed => Err(FlowError::Locked),
+                    FlowStatus::Failed => Err(locked(&flow)),
                     status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
                 }
             }
@@ -349,7 +372,7 @@ impl OtpRequired {
             FlowStatus::OtpRequired => {
                 Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
             }
-            FlowStatus::Failed => Err(FlowError::Locked),
+            FlowStatus::Failed => Err(locked(&flow)),
             status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
         }
     }
@@ -445,6 +468,17 @@ impl Completed {
             .filter(|c| !c.is_empty())
             .ok_or(FlowError::Missing { step: STEP, what: "code on the redirect" })?;
         Ok(Resumed { ctx: self.ctx, code: AuthorizationCode::new(code) })
+    }
+}
+
+impl Completed {
+    /// Steps 18 and 20 in one call: [`resume`](Self::resume), then
+    /// [`exchange`](Resumed::exchange).
+    ///
+    /// # Errors
+    /// As those two.
+    pub async fn finish(self, client: &SignOnClient) -> Result<Tokens, FlowError> {
+        self.resume(client).await?.exchange(client).await
     }
 }
 
