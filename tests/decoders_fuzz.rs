@@ -9,8 +9,8 @@
     clippy::print_stdout
 )]
 
-use pingone_core::error_body::{decode_error_body, snippet};
-use pingone_core::{ApiResponse, HeaderMap, Method, RequestContext};
+use pingone_core::internal::{decode_error_body, request_context, snippet};
+use pingone_core::{ApiResponse, HeaderMap, Method};
 
 const SEEDS: &[&str] = &[
     r#"{"id":"f1","status":"OTP_REQUIRED","_links":{"otp.check":{"href":"x"}},"_embedded":{"devices":[{"id":"d","type":"EMAIL","email":"a***@x.test"}],"selectedDevice":{"id":"d"}},"resumeUrl":"https://x/as/resume?flowId=f1"}"#,
@@ -64,10 +64,10 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
 }
 
 fn response(status: u16, body: Vec<u8>) -> ApiResponse {
-    let context = RequestContext { operation: "fuzz".into(), method: Method::POST, path: "/x".into() };
+    let context = request_context("fuzz", Method::POST, "/x");
     let mut headers = HeaderMap::new();
     headers.insert("content-type", "application/json".parse().unwrap());
-    ApiResponse::from_parts(context, status, headers, body, false)
+    pingone_core::internal::response(context, status, headers, body)
 }
 
 #[test]
@@ -82,8 +82,8 @@ fn decoders_never_panic_on_arbitrary_bytes() {
             mutate(&mut rng, seed.as_bytes())
         };
         let _ = decode_error_body(&input);
-        let _ = pingone_flow::decode_flow(&input);
-        let _ = pingone_flow::decode_token_response(&input);
+        let _ = pingone_flow::internal::decode_flow(&input);
+        let _ = pingone_flow::internal::decode_token_response(&input);
         let _ = snippet(&input, 40);
         let _ = response(400, input.clone()).into_error().to_string();
         let _ = response(200, input).json::<serde_json::Value>();

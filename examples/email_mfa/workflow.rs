@@ -153,7 +153,7 @@ impl Target {
     ) -> Result<Self, String> {
         let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).map_err(|e| e.to_string())?;
         let environment: EnvironmentId =
-            sim.environment_id().parse().map_err(|e: pingone_core::id::InvalidEnvironmentId| e.to_string())?;
+            sim.environment_id().parse().map_err(|e: pingone_core::InvalidEnvironmentId| e.to_string())?;
         Ok(Self {
             label: format!("embedded PingOne simulator at {}", sim.auth_base()),
             endpoints,

@@ -10,6 +10,7 @@ use crate::error_body::{ErrorBody, ErrorCode, OAuthErrorBody};
 
 /// Which request an error belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestContext {
     /// What the request was for, e.g. `step 9: create user`.
     pub operation: Cow<'static, str>,
@@ -27,6 +28,7 @@ impl fmt::Display for RequestContext {
 
 /// A PingOne error response: the status, the request, and PingOne's body.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The request that failed.
     pub context: RequestContext,
@@ -76,6 +78,7 @@ impl fmt::Display for ApiError {
 
 /// An OAuth error response from the token or authorize endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuthError {
     /// The request that failed.
     pub context: RequestContext,
@@ -98,6 +101,7 @@ impl fmt::Display for OAuthError {
 /// A response that was neither success nor a recognisable error body: an HTML page from a
 /// proxy, an empty or truncated body, a success body that does not match the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnexpectedResponse {
     /// The request.
     pub context: RequestContext,
@@ -138,6 +142,7 @@ pub enum TransportKind {
 
 /// A transport failure, with the request and the underlying `reqwest` error.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TransportError {
     /// The request.
     pub context: RequestContext,

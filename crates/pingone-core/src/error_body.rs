@@ -116,6 +116,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// PingOne's error body: `{ id, code, message, details[] }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// Correlates with PingOne's logs; quote it to Ping support.
     #[serde(default)]
@@ -132,6 +133,7 @@ pub struct ErrorBody {
 
 /// One entry of `details[]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// The detail code, as sent.
     #[serde(default)]
@@ -172,6 +174,7 @@ impl ErrorBody {
 
 /// An OAuth error body (RFC 6749 §5.2): `{ error, error_description, error_uri }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OAuthErrorBody {
     /// `invalid_grant`, `invalid_client`, ...
     pub error: String,

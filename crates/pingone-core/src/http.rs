@@ -50,6 +50,7 @@ impl Default for HttpConfig {
 /// One finished attempt, as reported to an [`ExchangeObserver`]. It holds no secret: the path
 /// without its query, the status, the time taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Exchange {
     /// The operation label (`step 9: create user`).
     pub operation: String,
@@ -265,7 +266,7 @@ fn jitter() -> f64 {
 
 /// A random UUID-shaped correlation ID.
 #[must_use]
-pub fn new_correlation_id() -> String {
+pub(crate) fn new_correlation_id() -> String {
     let (a, b) = (random_u64(), random_u64());
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

@@ -33,27 +33,29 @@
 //! # Ok(()) }
 //! ```
 
-pub mod clock;
+mod clock;
 pub mod danger;
-pub mod endpoints;
-pub mod error;
-pub mod error_body;
-pub mod http;
-pub mod id;
-pub mod management;
-pub mod request;
-pub mod response;
-pub mod retry;
-pub mod secret;
-pub mod token;
+mod endpoints;
+mod error;
+mod error_body;
+mod http;
+mod id;
+#[doc(hidden)]
+pub mod internal;
+mod management;
+mod request;
+mod response;
+mod retry;
+mod secret;
+mod token;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use endpoints::{EndpointError, Endpoints, Region};
-pub use error::{ApiError, Error, OAuthError, RequestContext, TransportKind};
-pub use error_body::{ErrorBody, ErrorCode, ErrorDetail};
-pub use http::{Exchange, ExchangeObserver, HttpClient, HttpConfig};
-pub use id::{EnvironmentId, Id, Ref};
-pub use management::{Link, ManagementTransport};
+pub use endpoints::{EndpointError, Endpoints, Region, UnknownRegion};
+pub use error::{ApiError, Error, OAuthError, RequestContext, TransportError, TransportKind, UnexpectedResponse};
+pub use error_body::{ErrorBody, ErrorCode, ErrorDetail, OAuthErrorBody};
+pub use http::{CORRELATION_HEADER, Exchange, ExchangeObserver, HttpClient, HttpConfig};
+pub use id::{EnvironmentId, Id, InvalidEnvironmentId, Ref};
+pub use management::ManagementTransport;
 pub use request::ApiRequest;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;

@@ -17,7 +17,7 @@ use crate::response::ApiResponse;
 use crate::token::WorkerTokenProvider;
 
 /// The most pages a listing follows before giving up (a guard against a server that loops).
-pub const MAX_PAGES: usize = 1000;
+pub(crate) const MAX_PAGES: usize = 1000;
 
 /// Sends management-API requests for one environment with the worker token.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ impl ManagementTransport {
     ///
     /// # Errors
     /// As [`ManagementTransport::send`]; [`Error::Protocol`] when a `next` link points at
-    /// another host, repeats a page, or the pages exceed [`MAX_PAGES`].
+    /// another host, repeats a page, or the pages exceed 1000.
     pub async fn list_all<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -160,8 +160,7 @@ struct PageLinks {
 }
 
 /// A HAL link, `{ "href": "..." }`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Link {
-    /// The target.
-    pub href: String,
+#[derive(Deserialize)]
+struct Link {
+    href: String,
 }

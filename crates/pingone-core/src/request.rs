@@ -11,10 +11,8 @@ use crate::error::{Error, RequestContext};
 use crate::retry::is_idempotent;
 use crate::secret::{AccessToken, ClientSecret};
 
-/// `application/json`.
-pub const JSON: &str = "application/json";
 /// `application/x-www-form-urlencoded`.
-pub const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A request to PingOne.
 ///

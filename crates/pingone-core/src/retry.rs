@@ -44,7 +44,7 @@ impl Default for RetryPolicy {
 
 /// What one attempt produced, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptOutcome<'a> {
+pub(crate) enum AttemptOutcome<'a> {
     /// A response with this status and `Retry-After` header value.
     Status {
         /// The HTTP status.
@@ -58,7 +58,7 @@ pub enum AttemptOutcome<'a> {
 
 /// The decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
+pub(crate) enum RetryDecision {
     /// Wait this long, then try again.
     RetryAfter(Duration),
     /// Return the outcome to the caller.
@@ -67,7 +67,7 @@ pub enum RetryDecision {
 
 /// Whether a method is idempotent by definition (RFC 9110 §9.2.2).
 #[must_use]
-pub fn is_idempotent(method: &reqwest::Method) -> bool {
+pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
     use reqwest::Method;
     [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS].contains(method)
 }
@@ -85,7 +85,7 @@ impl RetryPolicy {
     /// (true for idempotent methods); `elapsed` is the time since the first attempt; `jitter` is
     /// a random number in `[0, 1)`; `now` is used to read an HTTP-date `Retry-After`.
     #[must_use]
-    pub fn decide(
+    pub(crate) fn decide(
         &self,
         retry_safe: bool,
         outcome: AttemptOutcome<'_>,
@@ -121,7 +121,7 @@ impl RetryPolicy {
     /// The exponential back-off before attempt `attempt + 1`: `base * 2^(attempt-1)`, capped at
     /// `max_delay`, scaled into `[50%, 100%)` by `jitter`.
     #[must_use]
-    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(20);
         let raw = self.base_delay.saturating_mul(1u32 << exp).min(self.max_delay);
         raw.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))

@@ -45,6 +45,8 @@ mod context;
 mod error;
 mod flow_json;
 mod id_token;
+#[doc(hidden)]
+pub mod internal;
 mod persist;
 mod states;
 mod status;
@@ -53,7 +55,7 @@ mod tokens;
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
 pub use config::{ClientAuth, OidcApp};
 pub use error::{FlowError, IdTokenError, RestoreError};
-pub use flow_json::{DeviceOption, decode_flow};
+pub use flow_json::DeviceOption;
 pub use id_token::IdTokenClaims;
 pub use persist::{FlowState, SavedFlow};
 pub use states::{
@@ -61,7 +63,7 @@ pub use states::{
     UsernameSubmitted,
 };
 pub use status::FlowStatus;
-pub use tokens::{Tokens, decode_token_response};
+pub use tokens::Tokens;
 
 #[cfg(test)]
 mod tests {

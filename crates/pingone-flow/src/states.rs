@@ -8,7 +8,7 @@
 //!   Completed ─resume─► Resumed ─exchange─► Tokens
 //! ```
 
-use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp};
+use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp, StateToken};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -111,6 +111,7 @@ pub enum OtpOutcome {
 
 /// A rejected OTP, with the stage to retry from.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct OtpRejection {
     /// The stage, unchanged.
     pub state: OtpRequired,
@@ -354,9 +355,8 @@ impl Completed {
         const STEP: &str = "step 18: resume";
         if let Some((code, state)) = self.code {
             // response_mode=pi.flow: the code came with the completed flow.
-            let state_ok = state.is_some_and(|s| {
-                pingone_core::secret::constant_time_eq(s.as_bytes(), self.ctx.state.secret().as_bytes())
-            });
+            // StateToken's equality is constant-time.
+            let state_ok = state.is_some_and(|s| StateToken::new(s) == self.ctx.state);
             if !state_ok {
                 return Err(FlowError::StateMismatch);
             }
@@ -386,9 +386,7 @@ impl Completed {
                 description: query_param(&location, "error_description"),
             });
         }
-        let state_ok = returned_state
-            .as_deref()
-            .is_some_and(|s| pingone_core::secret::constant_time_eq(s.as_bytes(), self.ctx.state.secret().as_bytes()));
+        let state_ok = returned_state.is_some_and(|s| StateToken::new(s) == self.ctx.state);
         if !state_ok {
             return Err(FlowError::StateMismatch);
         }

@@ -18,9 +18,9 @@ use crate::model::{
 };
 
 /// `application/json`.
-pub const JSON: &str = "application/json";
+pub(crate) const JSON: &str = "application/json";
 /// The media type that selects "set password" on `PUT .../password`.
-pub const PASSWORD_SET: &str = "application/vnd.pingidentity.password.set+json";
+pub(crate) const PASSWORD_SET: &str = "application/vnd.pingidentity.password.set+json";
 
 /// The management API of one environment.
 #[derive(Debug, Clone)]
@@ -628,6 +628,6 @@ impl ManagementClient {
 
 /// A reference to `id` (shorthand for bodies).
 #[must_use]
-pub fn reference<T: ?Sized>(id: &Id<T>) -> Ref<T> {
+pub(crate) fn reference<T: ?Sized>(id: &Id<T>) -> Ref<T> {
     Ref::to(id.clone())
 }

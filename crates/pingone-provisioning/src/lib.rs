@@ -54,7 +54,7 @@ mod setup;
 mod stages;
 mod teardown;
 
-pub use client::{JSON, ManagementClient, PASSWORD_SET, reference};
+pub use client::ManagementClient;
 pub use converge::Outcome;
 pub use error::SetupError;
 pub use preflight::{Finding, preflight};
