@@ -113,6 +113,14 @@ async fn no_secret_in_traces_or_debug_output() {
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("pingone.http"), "the traces were captured");
     assert!(logs.lines().count() > 50, "{} lines", logs.lines().count());
+    // Every span carries the workflow step as a number beside the operation's label.
+    for expected in [
+        "pingone.http{step=9 operation=step 9: create user ",
+        "pingone.flow{step=17 operation=step 17: otp.check ",
+        "pingone.http{step=20 operation=fetch JWKS ",
+    ] {
+        assert!(logs.contains(expected), "no span {expected:?} in the traces");
+    }
     let everything = format!("{logs}\n{}", debug.join("\n"));
     let mut leaked = Vec::new();
     for secret in &secrets {

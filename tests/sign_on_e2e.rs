@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use pingone_core::Otp;
+use pingone_core::{Operation, Otp, Step};
 use pingone_flow::{AfterUsername, FlowError, FlowState, FlowStatus, OtpOutcome, OtpRequired, SavedFlow};
 use pingone_sim::{CookiePolicy, SimConfig};
 use support::*;
@@ -146,7 +146,7 @@ async fn flow_expiry_is_a_typed_error() {
     let authorized = w.client.authorize().await.unwrap();
     w.sim.controls().advance_clock(Duration::from_secs(16 * 60));
     let err = authorized.submit_username(&w.client, USER).await.unwrap_err();
-    assert!(matches!(err, FlowError::Expired { step: "step 15: read flow" }), "{err}");
+    assert!(matches!(err, FlowError::Expired { operation: Operation::Step(Step::ReadFlow) }), "{err}");
 }
 
 #[tokio::test]

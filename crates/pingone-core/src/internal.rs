@@ -6,12 +6,13 @@ use reqwest::header::HeaderMap;
 
 use crate::error::RequestContext;
 use crate::response::ApiResponse;
+use crate::step::Operation;
 
 pub use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
 
 /// A request context, as the HTTP layer would make it.
 #[must_use]
-pub fn request_context(operation: &'static str, method: Method, path: &str) -> RequestContext {
+pub fn request_context(operation: impl Into<Operation>, method: Method, path: &str) -> RequestContext {
     RequestContext { operation: operation.into(), method, path: path.to_owned() }
 }
 

@@ -8,7 +8,7 @@
 //! use std::sync::Arc;
 //! use pingone_core::{
 //!     ClientSecret, Endpoints, EnvironmentId, HttpClient, ManagementTransport, Region,
-//!     SecretAuthMethod, WorkerCredentials, WorkerTokenProvider,
+//!     SecretAuthMethod, Step, WorkerCredentials, WorkerTokenProvider,
 //! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,7 +27,7 @@
 //! ));
 //! let management = ManagementTransport::new(http, endpoints, environment, tokens);
 //! let resources: Vec<serde_json::Value> = management
-//!     .list_all("list resources", management.url(&["resources"]), "resources")
+//!     .list_all(Step::ListResources, management.url(&["resources"]), "resources")
 //!     .await?;
 //! println!("{} resources", resources.len());
 //! # Ok(()) }
@@ -47,6 +47,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod step;
 mod token;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -63,6 +64,7 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CookieValue, IdToken, Otp, Password, PkceVerifier, RefreshToken,
     StateToken,
 };
+pub use step::{ObjectKind, Operation, Step};
 pub use token::{SecretAuthMethod, WorkerCredentials, WorkerTokenProvider};
 
 /// Re-exported so that callers can name methods and URLs without depending on `reqwest`.

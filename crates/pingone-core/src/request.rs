@@ -1,6 +1,5 @@
 //! One HTTP request to PingOne, as data: replayable for retries, safe to `Debug`.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
@@ -10,6 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, RequestContext};
 use crate::retry::is_idempotent;
 use crate::secret::{AccessToken, ClientSecret};
+use crate::step::Operation;
 
 /// `application/x-www-form-urlencoded`.
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
@@ -20,7 +20,7 @@ pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 /// credentials, never the body.
 #[derive(Clone)]
 pub struct ApiRequest {
-    pub(crate) operation: Cow<'static, str>,
+    pub(crate) operation: Operation,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
@@ -30,10 +30,11 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A request for `operation` (a short label used in errors and traces, e.g.
-    /// `step 9: create user`).
+    /// A request for `operation`: a [`Step`](crate::Step), another [`Operation`], or a label of
+    /// your own (a `&'static str` or `String` becomes [`Operation::Custom`]). It names the
+    /// request in errors and traces.
     #[must_use]
-    pub fn new(operation: impl Into<Cow<'static, str>>, method: Method, url: Url) -> Self {
+    pub fn new(operation: impl Into<Operation>, method: Method, url: Url) -> Self {
         let retry_safe = is_idempotent(&method);
         Self {
             operation: operation.into(),
@@ -150,9 +151,9 @@ impl ApiRequest {
         &self.url
     }
 
-    /// The operation label.
+    /// What the request is for.
     #[must_use]
-    pub fn operation(&self) -> &str {
+    pub fn operation(&self) -> &Operation {
         &self.operation
     }
 

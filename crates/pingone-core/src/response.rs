@@ -160,7 +160,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
         let context = RequestContext {
-            operation: "step 2: list resources".into(),
+            operation: crate::Step::ListResources.into(),
             method: reqwest::Method::GET,
             path: "/v1/r".into(),
         };

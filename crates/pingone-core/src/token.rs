@@ -15,6 +15,7 @@ use crate::http::HttpClient;
 use crate::id::EnvironmentId;
 use crate::request::ApiRequest;
 use crate::secret::{AccessToken, ClientSecret};
+use crate::step::Operation;
 
 /// How a client authenticates at the token endpoint with its secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,7 +139,7 @@ impl WorkerTokenProvider {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let url = self.endpoints.token_url(&self.credentials.environment);
         let creds = &self.credentials;
-        let request = ApiRequest::new("get worker token", Method::POST, url)
+        let request = ApiRequest::new(Operation::WorkerToken, Method::POST, url)
             .sensitive_response()
             // A client_credentials request has no side effect: repeating it is safe.
             .retry_safe(true);

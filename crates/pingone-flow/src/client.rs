@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pingone_core::{ApiRequest, ApiResponse, EnvironmentId, HttpClient, Method, SharedClock, StateToken, Url};
-use pingone_core::{Endpoints, PkceVerifier};
+use pingone_core::{Endpoints, Operation, PkceVerifier, Step};
 use serde_json::Value;
 use tracing::Instrument as _;
 
@@ -119,7 +119,7 @@ impl SignOnClient {
     /// [`FlowError::Authorization`] for an error redirect, [`FlowError::UnexpectedRedirect`] for a
     /// `Location` on an unexpected host, [`FlowError::Missing`] when `flowId` is absent.
     pub async fn authorize(&self) -> Result<Authorized, FlowError> {
-        const STEP: &str = "step 14: authorize";
+        const STEP: Operation = Operation::Step(Step::Authorize);
         let verifier = PkceVerifier::new(random_token(32));
         let state = StateToken::new(random_token(32));
         let nonce = StateToken::new(random_token(32));
@@ -134,7 +134,12 @@ impl SignOnClient {
             .append_pair("nonce", nonce.secret())
             .append_pair("code_challenge", &s256_challenge(&verifier))
             .append_pair("code_challenge_method", "S256");
-        let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "pingone.flow",
+            step = Step::Authorize.number(),
+            operation = %STEP,
+            flow_id = tracing::field::Empty
+        );
         let request = ApiRequest::new(STEP, Method::GET, url.clone());
         let response = self.inner.http.execute(&request).instrument(span.clone()).await?;
         let mut cookies = CookieJar::default();
@@ -144,16 +149,19 @@ impl SignOnClient {
                 let location = resolve_location(&response, &url, STEP)?;
                 if let Some(error) = query_param(&location, "error") {
                     return Err(FlowError::Authorization {
-                        step: STEP,
+                        operation: STEP,
                         error,
                         description: query_param(&location, "error_description"),
                     });
                 }
                 if !self.sign_on_origin_allowed(&location) {
-                    return Err(FlowError::UnexpectedRedirect { step: STEP, location: redacted_location(&location) });
+                    return Err(FlowError::UnexpectedRedirect {
+                        operation: STEP,
+                        location: redacted_location(&location),
+                    });
                 }
                 let flow_id = query_param(&location, "flowId")
-                    .ok_or(FlowError::Missing { step: STEP, what: "flowId in the Location" })?;
+                    .ok_or(FlowError::Missing { operation: STEP, what: "flowId in the Location" })?;
                 (flow_id, String::new())
             }
             200 => {
@@ -169,7 +177,7 @@ impl SignOnClient {
             || flow_id.len() > 128
             || !flow_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(FlowError::Missing { step: STEP, what: "a well-formed flowId" });
+            return Err(FlowError::Missing { operation: STEP, what: "a well-formed flowId" });
         }
         span.record("flow_id", flow_id.as_str());
         tracing::info!(parent: &span, flow_id = %flow_id, "flow started");
@@ -195,9 +203,11 @@ impl SignOnClient {
     }
 
     /// `GET` the flow (steps 15 and re-reads).
-    pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: &'static str) -> Result<FlowResponse, FlowError> {
-        let request = ApiRequest::new(step, Method::GET, self.flow_url(&ctx.flow_id)).cookies(&ctx.cookies.header())?;
-        let response = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await?;
+    pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: Operation) -> Result<FlowResponse, FlowError> {
+        let span = flow_span(&step, ctx);
+        let request =
+            ApiRequest::new(step.clone(), Method::GET, self.flow_url(&ctx.flow_id)).cookies(&ctx.cookies.header())?;
+        let response = self.inner.http.execute(&request).instrument(span).await?;
         self.absorb_flow(ctx, response, step)
     }
 
@@ -207,7 +217,7 @@ impl SignOnClient {
     pub(crate) async fn post_action(
         &self,
         ctx: &mut FlowContext,
-        step: &'static str,
+        step: Operation,
         action: &'static str,
         body: &Value,
     ) -> Result<FlowResponse, FlowError> {
@@ -216,10 +226,10 @@ impl SignOnClient {
         let attempts = self.inner.http.config().retry.max_attempts.max(1);
         let mut attempt = 1;
         loop {
-            let request = ApiRequest::new(step, Method::POST, self.flow_url(&ctx.flow_id))
+            let request = ApiRequest::new(step.clone(), Method::POST, self.flow_url(&ctx.flow_id))
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
                 .cookies(&ctx.cookies.header())?;
-            let outcome = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await;
+            let outcome = self.inner.http.execute(&request).instrument(flow_span(&step, ctx)).await;
             let unknown = match &outcome {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),
                 Err(e) => e.outcome_unknown() || e.is_connect(),
@@ -233,9 +243,9 @@ impl SignOnClient {
                 .and_then(|r| r.retry_after(self.inner.clock.now()))
                 .unwrap_or(Duration::from_millis(100 * u64::from(attempt)));
             tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
-            let current = self.read_flow(ctx, step).await?;
+            let current = self.read_flow(ctx, step.clone()).await?;
             if current.status != before || !current.offers(action) {
-                tracing::debug!(step, "the action was processed although its answer was lost");
+                tracing::debug!(operation = %step, "the action was processed although its answer was lost");
                 return Ok(current);
             }
             attempt += 1;
@@ -246,15 +256,15 @@ impl SignOnClient {
         &self,
         ctx: &mut FlowContext,
         response: ApiResponse,
-        step: &'static str,
+        step: Operation,
     ) -> Result<FlowResponse, FlowError> {
         ctx.cookies.absorb(response.headers());
         if response.status() == 404 {
-            return Err(FlowError::Expired { step });
+            return Err(FlowError::Expired { operation: step });
         }
         let flow: FlowResponse = response.json()?;
         if flow.id != ctx.flow_id {
-            return Err(FlowError::FlowMismatch { step });
+            return Err(FlowError::FlowMismatch { operation: step });
         }
         ctx.status = flow.status.clone();
         Ok(flow)
@@ -265,15 +275,23 @@ impl SignOnClient {
     }
 }
 
-/// The span of one flow step: the step and the flow ID, never a secret.
-pub(crate) fn flow_span(step: &'static str, ctx: &FlowContext) -> tracing::Span {
-    tracing::info_span!("pingone.flow", step, flow_id = %ctx.flow_id, status = %ctx.status)
+/// The span of one flow step: the step's number and label and the flow ID, never a secret.
+pub(crate) fn flow_span(operation: &Operation, ctx: &FlowContext) -> tracing::Span {
+    tracing::info_span!(
+        "pingone.flow",
+        step = operation.step().map(Step::number),
+        operation = %operation,
+        flow_id = %ctx.flow_id,
+        status = %ctx.status
+    )
 }
 
 /// The `Location` of a redirect, resolved against the request URL.
-pub(crate) fn resolve_location(response: &ApiResponse, base: &Url, step: &'static str) -> Result<Url, FlowError> {
-    let raw = response.location().ok_or(FlowError::Missing { step, what: "the Location header" })?;
-    base.join(raw).map_err(|_| FlowError::Missing { step, what: "a valid Location URL" })
+pub(crate) fn resolve_location(response: &ApiResponse, base: &Url, step: Operation) -> Result<Url, FlowError> {
+    let Some(raw) = response.location() else {
+        return Err(FlowError::Missing { operation: step, what: "the Location header" });
+    };
+    base.join(raw).map_err(|_| FlowError::Missing { operation: step, what: "a valid Location URL" })
 }
 
 /// A query parameter of a URL.

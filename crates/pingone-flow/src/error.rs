@@ -1,5 +1,7 @@
 //! Every way a sign-on step can fail, as a typed value that names the step.
 
+use pingone_core::{Operation, Step};
+
 use crate::status::FlowStatus;
 
 /// Why an ID token was refused.
@@ -73,37 +75,37 @@ pub enum FlowError {
     #[error(transparent)]
     Http(#[from] pingone_core::Error),
     /// The flow is gone: unknown, or expired after 15 minutes without activity (`404`).
-    #[error("{step}: the flow expired or does not exist")]
+    #[error("{operation}: the flow expired or does not exist")]
     Expired {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
     },
     /// The flow ended in `FAILED`.
-    #[error("{step}: the flow failed ({})", code.as_deref().unwrap_or("no code"))]
+    #[error("{operation}: the flow failed ({})", code.as_deref().unwrap_or("no code"))]
     Failed {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// PingOne's error code, if the flow carries one.
         code: Option<String>,
         /// PingOne's message, if any.
         message: Option<String>,
     },
     /// Too many wrong passcodes: the flow failed and the device is blocked for its cool-down.
-    #[error("step 17: too many wrong passcodes; the flow is locked")]
+    #[error("{}: too many wrong passcodes; the flow is locked", Step::OtpCheck)]
     Locked,
     /// The flow is in a status this step does not handle (kept as text).
-    #[error("{step}: unexpected flow status {status}")]
+    #[error("{operation}: unexpected flow status {status}")]
     UnexpectedStatus {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The status.
         status: FlowStatus,
     },
     /// The flow does not offer the action this step needs.
-    #[error("{step}: the flow in status {status} does not offer {action}")]
+    #[error("{operation}: the flow in status {status} does not offer {action}")]
     ActionNotOffered {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The action (`user.lookup`, `otp.check`, `device.select`).
         action: &'static str,
         /// The flow's status.
@@ -111,7 +113,7 @@ pub enum FlowError {
     },
     /// `user.lookup` was refused (unknown username, invalid value); the flow can be retried with
     /// the state handed back.
-    #[error("step 16: the username was refused: {error}")]
+    #[error("{}: the username was refused: {error}", Step::UserLookup)]
     UsernameRejected {
         /// PingOne's answer.
         error: pingone_core::Error,
@@ -119,46 +121,46 @@ pub enum FlowError {
         state: Box<crate::states::Authorized>,
     },
     /// A device ID that the flow did not offer.
-    #[error("device.select: the flow offers no device {0:?}")]
+    #[error("{}: the flow offers no device {:?}", Operation::SelectDevice, .0)]
     UnknownDevice(String),
     /// A redirect to a host or path other than expected (authorize: the sign-on page; resume:
     /// the redirect URI). The location is reduced to scheme, host and path.
-    #[error("{step}: redirect to an unexpected location {location}")]
+    #[error("{operation}: redirect to an unexpected location {location}")]
     UnexpectedRedirect {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// Scheme, host and path of the `Location`.
         location: String,
     },
     /// A response lacks something the protocol requires (`flowId`, `code`, `Location`, ...).
-    #[error("{step}: {what} is missing")]
+    #[error("{operation}: {what} is missing")]
     Missing {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// What is missing.
         what: &'static str,
     },
     /// The `state` returned on the redirect differs from the one sent (constant-time compare).
-    #[error("step 18: the state returned on the redirect does not match the authorization request")]
+    #[error("{}: the state returned on the redirect does not match the authorization request", Step::Resume)]
     StateMismatch,
     /// The authorization server redirected with `error` / `error_description`.
-    #[error("{step}: authorization failed: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    #[error("{operation}: authorization failed: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Authorization {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The OAuth `error`.
         error: String,
         /// The `error_description`.
         description: Option<String>,
     },
     /// The ID token was refused.
-    #[error("step 20: {0}")]
+    #[error("{}: {}", Step::TokenExchange, .0)]
     IdToken(#[from] IdTokenError),
     /// The flow response names another flow than this one.
-    #[error("{step}: the response is for another flow")]
+    #[error("{operation}: the response is for another flow")]
     FlowMismatch {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
     },
 }
 
@@ -171,6 +173,33 @@ impl FlowError {
             FlowError::Expired { .. } => Some(404),
             _ => None,
         }
+    }
+
+    /// The step (or the operation serving one) that failed, if known.
+    #[must_use]
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            FlowError::Http(e) => e.operation().cloned(),
+            FlowError::Expired { operation }
+            | FlowError::Failed { operation, .. }
+            | FlowError::UnexpectedStatus { operation, .. }
+            | FlowError::ActionNotOffered { operation, .. }
+            | FlowError::UnexpectedRedirect { operation, .. }
+            | FlowError::Missing { operation, .. }
+            | FlowError::Authorization { operation, .. }
+            | FlowError::FlowMismatch { operation } => Some(operation.clone()),
+            FlowError::Locked => Some(Step::OtpCheck.into()),
+            FlowError::UsernameRejected { .. } => Some(Step::UserLookup.into()),
+            FlowError::UnknownDevice(_) => Some(Operation::SelectDevice),
+            FlowError::StateMismatch => Some(Step::Resume.into()),
+            FlowError::IdToken(_) => Some(Step::TokenExchange.into()),
+        }
+    }
+
+    /// The workflow step that failed (or that the failed operation served), if known.
+    #[must_use]
+    pub fn step(&self) -> Option<Step> {
+        self.operation().as_ref().and_then(Operation::step)
     }
 
     /// Whether the flow cannot continue (start a new sign-on).

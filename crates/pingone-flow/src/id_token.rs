@@ -6,7 +6,7 @@ use std::time::UNIX_EPOCH;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use pingone_core::{ApiRequest, Method, StateToken, Url};
+use pingone_core::{ApiRequest, Method, Operation, StateToken, Step, Url};
 use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::Mutex;
 
@@ -98,13 +98,11 @@ pub(crate) struct KeyCache {
     cached: Mutex<Option<Cached>>,
 }
 
-const STEP: &str = "step 20: verify ID token";
-
 async fn fetch_keys(client: &SignOnClient, jwks_uri: &Url) -> Result<Vec<Jwk>, FlowError> {
     let response = client
         .inner
         .http
-        .execute(&ApiRequest::new("fetch JWKS", Method::GET, jwks_uri.clone()))
+        .execute(&ApiRequest::new(Operation::Jwks, Method::GET, jwks_uri.clone()))
         .await?
         .error_for_status()?;
     Ok(response.json::<Jwks>()?.keys)
@@ -123,7 +121,7 @@ async fn keys(client: &SignOnClient, refresh: bool) -> Result<Vec<Jwk>, FlowErro
     let response = client
         .inner
         .http
-        .execute(&ApiRequest::new("fetch OIDC discovery", Method::GET, url))
+        .execute(&ApiRequest::new(Operation::Discovery, Method::GET, url))
         .await?
         .error_for_status()?;
     let discovery: Discovery = response.json()?;
@@ -191,6 +189,6 @@ pub(crate) async fn verify_id_token(
     if !nonce_ok {
         return Err(IdTokenError::NonceMismatch.into());
     }
-    tracing::debug!(step = STEP, sub = %claims.sub, "ID token verified");
+    tracing::debug!(step = Step::TokenExchange.number(), sub = %claims.sub, "ID token verified");
     Ok(claims)
 }

@@ -8,7 +8,7 @@
 //!   Completed ─resume─► Resumed ─exchange─► Tokens
 //! ```
 
-use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp, StateToken};
+use pingone_core::{ApiRequest, AuthorizationCode, Method, Operation, Otp, StateToken, Step};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -143,13 +143,13 @@ impl Authorized {
         client: &SignOnClient,
         username: &str,
     ) -> Result<UsernameSubmitted, FlowError> {
-        let flow = client.read_flow(&mut self.ctx, "step 15: read flow").await?;
+        let flow = client.read_flow(&mut self.ctx, Step::ReadFlow.into()).await?;
         if !flow.offers("user.lookup") {
-            return Err(status_error("step 15: read flow", "user.lookup", &flow));
+            return Err(status_error(Step::ReadFlow.into(), "user.lookup", &flow));
         }
         let saved = Authorized { ctx: self.ctx.clone() };
         let flow = match client
-            .post_action(&mut self.ctx, "step 16: user.lookup", "user.lookup", &json!({ "username": username }))
+            .post_action(&mut self.ctx, Step::UserLookup.into(), "user.lookup", &json!({ "username": username }))
             .await
         {
             Ok(flow) => flow,
@@ -162,14 +162,14 @@ impl Authorized {
     }
 }
 
-fn status_error(step: &'static str, action: &'static str, flow: &FlowResponse) -> FlowError {
+fn status_error(step: Operation, action: &'static str, flow: &FlowResponse) -> FlowError {
     match FlowStatus::parse(&flow.status) {
         FlowStatus::Failed => FlowError::Failed {
-            step,
+            operation: step,
             code: flow.error.as_ref().and_then(|e| e.code.clone()),
             message: flow.error.as_ref().and_then(|e| e.message.clone()),
         },
-        status => FlowError::ActionNotOffered { step, action, status },
+        status => FlowError::ActionNotOffered { operation: step, action, status },
     }
 }
 
@@ -196,7 +196,7 @@ impl UsernameSubmitted {
     /// [`FlowError::Failed`] for `FAILED` (PingOne's code kept), [`FlowError::UnexpectedStatus`]
     /// for any status this crate does not drive (its text kept).
     pub fn next(self) -> Result<AfterUsername, FlowError> {
-        const STEP: &str = "step 16: user.lookup";
+        const STEP: Operation = Operation::Step(Step::UserLookup);
         match self.ctx.status() {
             FlowStatus::OtpRequired => Ok(AfterUsername::OtpRequired(OtpRequired {
                 ctx: self.ctx,
@@ -213,9 +213,9 @@ impl UsernameSubmitted {
             FlowStatus::Completed => Ok(AfterUsername::Completed(Completed { ctx: self.ctx, code: None })),
             FlowStatus::Failed => {
                 let (code, message) = self.error.unwrap_or((None, None));
-                Err(FlowError::Failed { step: STEP, code, message })
+                Err(FlowError::Failed { operation: STEP, code, message })
             }
-            status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+            status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
         }
     }
 }
@@ -237,16 +237,21 @@ impl DeviceSelectionRequired {
             return Err(FlowError::UnknownDevice(device_id.to_owned()));
         }
         let flow = client
-            .post_action(&mut self.ctx, "device.select", "device.select", &json!({ "device": { "id": device_id } }))
+            .post_action(
+                &mut self.ctx,
+                Operation::SelectDevice,
+                "device.select",
+                &json!({ "device": { "id": device_id } }),
+            )
             .await?;
-        otp_required("device.select", self.ctx, flow)
+        otp_required(Operation::SelectDevice, self.ctx, flow)
     }
 }
 
-fn otp_required(step: &'static str, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
+fn otp_required(step: Operation, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
     if FlowStatus::parse(&flow.status) != FlowStatus::OtpRequired {
-        return Err(match status_error(step, "otp.check", &flow) {
-            FlowError::ActionNotOffered { status, .. } => FlowError::UnexpectedStatus { step, status },
+        return Err(match status_error(step.clone(), "otp.check", &flow) {
+            FlowError::ActionNotOffered { status, .. } => FlowError::UnexpectedStatus { operation: step, status },
             other => other,
         });
     }
@@ -285,7 +290,7 @@ impl OtpRequired {
     /// [`FlowError::Locked`] after too many wrong passcodes; [`FlowError::Expired`]; other errors
     /// as for every step.
     pub async fn submit_otp(mut self, client: &SignOnClient, otp: &Otp) -> Result<OtpOutcome, FlowError> {
-        const STEP: &str = "step 17: otp.check";
+        const STEP: Operation = Operation::Step(Step::OtpCheck);
         let saved = self.ctx.clone();
         match client.post_action(&mut self.ctx, STEP, "otp.check", &json!({ "otp": otp.secret() })).await {
             Ok(flow) => match FlowStatus::parse(&flow.status) {
@@ -294,7 +299,7 @@ impl OtpRequired {
                     Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
                 }
                 FlowStatus::Failed => Err(FlowError::Locked),
-                status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+                status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
             },
             Err(FlowError::Http(error)) if error.has_code(&pingone_core::ErrorCode::InvalidOtp) => {
                 let inner = error.api().and_then(|a| a.body.details.iter().find_map(|d| d.inner_error.clone()));
@@ -312,7 +317,7 @@ impl OtpRequired {
                         expired,
                     })),
                     FlowStatus::Failed => Err(FlowError::Locked),
-                    status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+                    status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
                 }
             }
             Err(e) => Err(e),
@@ -325,9 +330,13 @@ impl OtpRequired {
     /// [`FlowError::ActionNotOffered`] when the flow offers no resend; other errors as for every
     /// step.
     pub async fn resend(mut self, client: &SignOnClient) -> Result<OtpRequired, FlowError> {
-        const STEP: &str = "resend OTP (device.select)";
+        const STEP: Operation = Operation::ResendOtp;
         let Some(device) = self.selected.clone().filter(|_| self.can_resend) else {
-            return Err(FlowError::ActionNotOffered { step: STEP, action: "device.select", status: self.ctx.status() });
+            return Err(FlowError::ActionNotOffered {
+                operation: STEP,
+                action: "device.select",
+                status: self.ctx.status(),
+            });
         };
         let flow =
             client.post_action(&mut self.ctx, STEP, "device.select", &json!({ "device": { "id": device } })).await?;
@@ -352,7 +361,7 @@ impl Completed {
     /// [`FlowError::UnexpectedRedirect`] for a `Location` other than the redirect URI,
     /// [`FlowError::Missing`] without `code`; other errors as for every step.
     pub async fn resume(self, client: &SignOnClient) -> Result<Resumed, FlowError> {
-        const STEP: &str = "step 18: resume";
+        const STEP: Operation = Operation::Step(Step::Resume);
         if let Some((code, state)) = self.code {
             // response_mode=pi.flow: the code came with the completed flow.
             // StateToken's equality is constant-time.
@@ -365,23 +374,23 @@ impl Completed {
         let mut url = client.auth_url(&["as", "resume"]);
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
         let request = ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&self.ctx.cookies.header())?;
-        let response = client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?;
+        let response = client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await?;
         if response.status() == 404 {
-            return Err(FlowError::Expired { step: STEP });
+            return Err(FlowError::Expired { operation: STEP });
         }
         if !matches!(response.status(), 302 | 303) {
             return Err(response.into_error().into());
         }
         let location = resolve_location(&response, &url, STEP)?;
         let expected = pingone_core::Url::parse(&client.app().redirect_uri)
-            .map_err(|_| FlowError::Missing { step: STEP, what: "a valid redirect URI" })?;
+            .map_err(|_| FlowError::Missing { operation: STEP, what: "a valid redirect URI" })?;
         if location.origin() != expected.origin() || location.path() != expected.path() {
-            return Err(FlowError::UnexpectedRedirect { step: STEP, location: redacted_location(&location) });
+            return Err(FlowError::UnexpectedRedirect { operation: STEP, location: redacted_location(&location) });
         }
         let returned_state = query_param(&location, "state");
         if let Some(error) = query_param(&location, "error") {
             return Err(FlowError::Authorization {
-                step: STEP,
+                operation: STEP,
                 error,
                 description: query_param(&location, "error_description"),
             });
@@ -392,7 +401,7 @@ impl Completed {
         }
         let code = query_param(&location, "code")
             .filter(|c| !c.is_empty())
-            .ok_or(FlowError::Missing { step: STEP, what: "code on the redirect" })?;
+            .ok_or(FlowError::Missing { operation: STEP, what: "code on the redirect" })?;
         Ok(Resumed { ctx: self.ctx, code: AuthorizationCode::new(code) })
     }
 }
@@ -406,7 +415,7 @@ impl Resumed {
     /// [`FlowError::Http`] with the OAuth error (`invalid_grant`, ...), [`FlowError::IdToken`];
     /// other errors as for every step.
     pub async fn exchange(self, client: &SignOnClient) -> Result<Tokens, FlowError> {
-        const STEP: &str = "step 20: token exchange";
+        const STEP: Operation = Operation::Step(Step::TokenExchange);
         let app = client.app();
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "authorization_code"),
@@ -431,7 +440,7 @@ impl Resumed {
             }
         };
         let response =
-            client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?.error_for_status()?;
+            client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await?.error_for_status()?;
         let parsed: TokenResponse = response.json()?;
         let wants_id_token = app.scopes.iter().any(|s| s == "openid");
         let claims: Option<IdTokenClaims> = match (&parsed.id_token, wants_id_token) {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use httpmock::prelude::*;
-use pingone_core::{ClientSecret, Endpoints, HttpClient, Otp};
+use pingone_core::{ClientSecret, Endpoints, HttpClient, Operation, Otp, Step};
 use pingone_flow::{
     AfterUsername, ClientAuth, Completed, FlowError, FlowStatus, IdTokenError, OidcApp, OtpOutcome, Resumed,
     SignOnClient,
@@ -311,7 +311,7 @@ async fn no_redirect_is_followed_and_unexpected_locations_are_refused() {
     rig.authorize_mock("https://evil.example.test/signon/?flowId=flow-1").await;
     let err = rig.client.authorize().await.unwrap_err();
     assert!(
-        matches!(err, FlowError::UnexpectedRedirect { step: "step 14: authorize", ref location } if location == "https://evil.example.test/signon/"),
+        matches!(err, FlowError::UnexpectedRedirect { operation: Operation::Step(Step::Authorize), ref location } if location == "https://evil.example.test/signon/"),
         "{err}"
     );
     let rig = Rig::new(ClientAuth::None).await;
@@ -340,7 +340,7 @@ async fn resume_state_mismatch_error_redirect_and_foreign_host() {
         .await;
     let err = done.resume(&rig.client).await.unwrap_err();
     assert!(
-        matches!(err, FlowError::Authorization { step: "step 18: resume", ref error, ref description } if error == "access_denied" && description.as_deref() == Some("locked")),
+        matches!(err, FlowError::Authorization { operation: Operation::Step(Step::Resume), ref error, ref description } if error == "access_denied" && description.as_deref() == Some("locked")),
         "{err}"
     );
 
@@ -348,7 +348,7 @@ async fn resume_state_mismatch_error_redirect_and_foreign_host() {
     let done = rig.completed().await;
     rig.resume_mock(format!("https://evil.example.test/callback?code=c&state={}", rig.sent("state"))).await;
     let err = done.resume(&rig.client).await.unwrap_err();
-    assert!(matches!(err, FlowError::UnexpectedRedirect { step: "step 18: resume", .. }), "{err}");
+    assert!(matches!(err, FlowError::UnexpectedRedirect { operation: Operation::Step(Step::Resume), .. }), "{err}");
     assert!(!err.to_string().contains("code=c"), "the code is not printed: {err}");
 
     let rig = Rig::new(ClientAuth::None).await;
@@ -368,7 +368,8 @@ async fn token_error_is_typed() {
     let err = resumed.exchange(&rig.client).await.unwrap_err();
     let FlowError::Http(inner) = &err else { panic!("{err}") };
     assert_eq!(inner.oauth_error(), Some("invalid_grant"));
-    assert_eq!(inner.operation(), Some("step 20: token exchange"));
+    assert_eq!(inner.step(), Some(Step::TokenExchange));
+    assert_eq!(err.step(), Some(Step::TokenExchange));
 }
 
 async fn id_token_error(tamper: impl Fn(&Rig, &mut Value) -> Option<String>) -> FlowError {
@@ -474,7 +475,7 @@ async fn flow_404_is_expired() {
         })
         .await;
     let err = rig.client.authorize().await.unwrap().submit_username(&rig.client, "ada").await.unwrap_err();
-    assert!(matches!(err, FlowError::Expired { step: "step 15: read flow" }), "{err}");
+    assert!(matches!(err, FlowError::Expired { operation: Operation::Step(Step::ReadFlow) }), "{err}");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod, Step,
     WorkerCredentials,
 };
 use pingone_provisioning::{
@@ -210,11 +210,15 @@ async fn setup_errors_name_the_step() {
     bad.password = Password::new("short");
     let err = EmailMfaSetup::new(bad).run(&client).await.unwrap_err();
     let SetupError::Call(call) = &err else { panic!("{err}") };
-    assert_eq!(call.operation(), Some("step 10: set password"));
+    assert_eq!(call.step(), Some(Step::SetPassword));
+    assert_eq!(err.step(), Some(Step::SetPassword));
+    assert!(err.to_string().starts_with("step 10: set password (PUT "), "{err}");
     assert_eq!(call.status(), Some(400));
     assert!(!err.to_string().contains("short"), "{err}");
     let mut missing = spec();
     missing.scopes.push("no-such-scope".into());
     let err = EmailMfaSetup::new(missing).run(&client).await.unwrap_err();
     assert!(matches!(err, SetupError::MissingScopes(ref m) if m == &["no-such-scope".to_owned()]), "{err}");
+    assert_eq!(err.step(), Some(Step::ListScopes));
+    assert!(err.to_string().starts_with("step 3: list scopes: the openid resource has no scope(s) named"), "{err}");
 }

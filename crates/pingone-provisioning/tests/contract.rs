@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Password, SecretAuthMethod, WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Operation, Password, SecretAuthMethod, Step,
+    WorkerCredentials,
 };
 use pingone_provisioning::ManagementClient;
 use pingone_provisioning::model::*;
@@ -485,7 +486,7 @@ async fn errors_keep_pingone_code_details_and_the_step() {
     .await;
     let user = NewUser { username: "ada".into(), email: "ada@example.test".into(), name: None, population: None };
     let err = c.client.create_user(&user).await.unwrap_err();
-    assert_eq!(err.operation(), Some("step 9: create user"));
+    assert_eq!(err.operation(), Some(&Operation::Step(Step::CreateUser)));
     assert!(err.has_code(&pingone_core::ErrorCode::UniquenessViolation));
     let api = err.api().unwrap();
     assert_eq!(api.body.details[0].target.as_deref(), Some("username"));
