@@ -9,6 +9,8 @@ use crate::response::ApiResponse;
 use crate::step::Operation;
 
 pub use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
+/// For [`string_enum!`](crate::string_enum).
+pub use serde;
 
 /// A request context, as the HTTP layer would make it.
 #[must_use]

@@ -48,6 +48,7 @@ mod response;
 mod retry;
 mod secret;
 mod step;
+mod string_enum;
 mod token;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

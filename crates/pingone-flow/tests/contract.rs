@@ -446,7 +446,7 @@ async fn unknown_status_and_failed_flow_keep_their_text() {
     let submitted = rig.client.authorize().await.unwrap().submit_username(&rig.client, "ada").await.unwrap();
     let err = submitted.next().unwrap_err();
     assert!(
-        matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::Other(ref s), .. } if s == "PUSH_CONFIRMATION_REQUIRED"),
+        matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::Unknown(ref s), .. } if s == "PUSH_CONFIRMATION_REQUIRED"),
         "{err}"
     );
     assert!(err.to_string().contains("PUSH_CONFIRMATION_REQUIRED"));
