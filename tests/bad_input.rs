@@ -16,10 +16,9 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use pingone_core::{
-    ClientSecret, Endpoints, HttpClient, HttpConfig, Id, Otp, Password, Ref, RetryPolicy, SecretAuthMethod,
-    WorkerCredentials,
+    ClientAuth, ClientSecret, Endpoints, HttpClient, HttpConfig, Id, Otp, Password, Ref, RetryPolicy, WorkerCredentials,
 };
-use pingone_flow::{AfterUsername, ClientAuth, OidcApp, OtpOutcome, SignOnClient};
+use pingone_flow::{AfterUsername, OidcApp, OtpOutcome, SignOnClient};
 use pingone_provisioning::model::*;
 use pingone_provisioning::{ManagementClient, OpenIdScopes};
 
@@ -102,12 +101,7 @@ async fn management_case(step: u32, bad: Bad) -> String {
         })
         .await;
     let env = ENV.parse().unwrap();
-    let worker = WorkerCredentials {
-        environment: ENV.parse().unwrap(),
-        client_id: "w".into(),
-        client_secret: ClientSecret::new("s"),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker = WorkerCredentials::basic(ENV.parse().unwrap(), "w", ClientSecret::new("s"));
     let c = ManagementClient::connect(
         http(),
         Endpoints::custom(&server.url("/v1"), &server.base_url()).unwrap(),

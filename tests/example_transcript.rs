@@ -36,7 +36,11 @@ async fn transcript_of_the_twenty_steps() {
 async fn wrong_worker_credentials_are_explained_without_the_secret() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let mut target = Target::simulator(&sim, "ada.example".into(), "ada@example.test".into(), false).unwrap();
-    target.worker.client_secret = pingone_core::ClientSecret::new("not-the-secret");
+    target.worker = pingone_core::WorkerCredentials::basic(
+        target.environment.clone(),
+        target.worker.client_id(),
+        pingone_core::ClientSecret::new("not-the-secret"),
+    );
     let Err(error) = workflow::run(target).await else { panic!("ran with a wrong secret") };
     let text = error.to_string();
     assert!(matches!(error, workflow::RunError::WorkerCredentials(_)), "{text}");

@@ -15,9 +15,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingone_core::{
-    ClientSecret, EnvironmentId, HttpClient, HttpConfig, Otp, RetryPolicy, SecretAuthMethod, WorkerCredentials,
-};
+use pingone_core::{ClientSecret, EnvironmentId, HttpClient, HttpConfig, Otp, RetryPolicy, WorkerCredentials};
 use pingone_flow::{AfterUsername, OtpOutcome, SignOnClient};
 use pingone_provisioning::model::{Name, NewUser};
 use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, ManagementClient, PopulationCreated};
@@ -45,12 +43,8 @@ fn patient_http() -> HttpClient {
 
 fn management_for(sim: &Simulator) -> ManagementClient {
     let env: EnvironmentId = sim.environment_id().parse().unwrap();
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker =
+        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
     ManagementClient::connect(patient_http(), endpoints(sim), env, worker)
 }
 
@@ -107,8 +101,12 @@ async fn setup_and_200_sign_ons_survive_503_429_and_latency() {
         });
     }
     let users = creating.join_all().await;
-    let client =
-        SignOnClient::new(patient_http(), endpoints(&sim), sim.environment_id().parse().unwrap(), oidc_app(&p));
+    let client = SignOnClient::new(
+        patient_http(),
+        endpoints(&sim),
+        sim.environment_id().parse().unwrap(),
+        oidc_app(&p).unwrap(),
+    );
     let tasks: Vec<_> = users
         .into_iter()
         .map(|(username, email)| {

@@ -100,6 +100,7 @@ pub enum RunError {
     Flow(FlowError),
     Teardown(pingone_core::Error),
     Otp(String),
+    App(pingone_mfa::UnsupportedAuthMethod),
 }
 
 impl std::fmt::Display for RunError {
@@ -125,6 +126,7 @@ impl std::fmt::Display for RunError {
             RunError::Flow(e) => write!(f, "the sign-on failed: {e}"),
             RunError::Teardown(e) => write!(f, "the sign-on worked, but teardown failed: {e}"),
             RunError::Otp(why) => write!(f, "no one-time passcode: {why}"),
+            RunError::App(e) => write!(f, "the provisioned application cannot be signed on to: {e}"),
         }
     }
 }
@@ -157,12 +159,11 @@ impl Target {
         Ok(Self {
             label: format!("embedded PingOne simulator at {}", sim.auth_base()),
             endpoints,
-            worker: WorkerCredentials {
-                environment: environment.clone(),
-                client_id: sim.worker_client_id().into(),
-                client_secret: pingone_core::ClientSecret::new(sim.worker_client_secret()),
-                auth_method: pingone_core::SecretAuthMethod::Basic,
-            },
+            worker: WorkerCredentials::basic(
+                environment.clone(),
+                sim.worker_client_id(),
+                pingone_core::ClientSecret::new(sim.worker_client_secret()),
+            ),
             environment,
             otp: OtpSource::Outbox(sim.outbox().clone()),
             username,
@@ -213,7 +214,12 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
     }
     // Steps 14-18 and 20.
     recorder.enter(Phase::SignOn);
-    let client = SignOnClient::new(http, target.endpoints.clone(), target.environment.clone(), oidc_app(&provisioned));
+    let client = SignOnClient::new(
+        http,
+        target.endpoints.clone(),
+        target.environment.clone(),
+        oidc_app(&provisioned).map_err(RunError::App)?,
+    );
     let authorized = client.authorize().await?;
     let flow_id = authorized.flow_id().to_owned();
     let submitted = authorized.submit_username(&client, &target.username).await?;

@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod,
-    WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, WorkerCredentials,
 };
 use pingone_flow::SignOnClient;
 use pingone_provisioning::{EmailMfaSetup, EmailMfaSpec, ManagementClient, Provisioned};
@@ -40,12 +39,8 @@ pub fn endpoints(sim: &Simulator) -> Endpoints {
 
 pub fn management(sim: &Simulator) -> ManagementClient {
     let env: EnvironmentId = sim.environment_id().parse().unwrap();
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker =
+        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
     ManagementClient::connect(http(), endpoints(sim), env, worker)
 }
 
@@ -56,7 +51,7 @@ pub fn spec() -> EmailMfaSpec {
 pub use pingone_mfa::oidc_app;
 
 pub fn sign_on_client(sim: &Simulator, p: &Provisioned) -> SignOnClient {
-    SignOnClient::new(http(), endpoints(sim), sim.environment_id().parse().unwrap(), oidc_app(p))
+    SignOnClient::new(http(), endpoints(sim), sim.environment_id().parse().unwrap(), oidc_app(p).unwrap())
 }
 
 impl World {

@@ -25,10 +25,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy, SecretAuthMethod,
+    ClientAuth, ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy,
     WorkerCredentials,
 };
-use pingone_flow::{AfterUsername, ClientAuth, FlowState, OidcApp, OtpOutcome, SignOnClient};
+use pingone_flow::{AfterUsername, FlowState, OidcApp, OtpOutcome, SignOnClient};
 use pingone_provisioning::model::{Name, NewUser};
 use pingone_provisioning::{
     DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
@@ -53,12 +53,8 @@ fn endpoints(sim: &Simulator) -> Endpoints {
 
 fn management(sim: &Simulator, max_attempts: u32) -> ManagementClient {
     let env: EnvironmentId = sim.environment_id().parse().expect("environment");
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker =
+        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
     ManagementClient::connect(http(max_attempts), endpoints(sim), env, worker)
 }
 

@@ -8,7 +8,7 @@
 //! use std::sync::Arc;
 //! use pingone_core::{
 //!     ClientSecret, Endpoints, EnvironmentId, HttpClient, ManagementTransport, Region,
-//!     SecretAuthMethod, Step, WorkerCredentials, WorkerTokenProvider,
+//!     Step, WorkerCredentials, WorkerTokenProvider,
 //! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,12 +18,11 @@
 //! let tokens = Arc::new(WorkerTokenProvider::new(
 //!     http.clone(),
 //!     endpoints.clone(),
-//!     WorkerCredentials {
-//!         environment: environment.clone(),
-//!         client_id: "worker-client-id".into(),
-//!         client_secret: ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
-//!         auth_method: SecretAuthMethod::Basic,
-//!     },
+//!     WorkerCredentials::basic(
+//!         environment.clone(),
+//!         "worker-client-id",
+//!         ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
+//!     ),
 //! ));
 //! let management = ManagementTransport::new(http, endpoints, environment, tokens);
 //! let resources: Vec<serde_json::Value> = management
@@ -33,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 
+mod client_auth;
 mod clock;
 pub mod danger;
 mod endpoints;
@@ -51,6 +51,7 @@ mod step;
 mod string_enum;
 mod token;
 
+pub use client_auth::ClientAuth;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use endpoints::{EndpointError, Endpoints, Region, UnknownRegion};
 pub use error::{ApiError, Error, OAuthError, RequestContext, TransportError, TransportKind, UnexpectedResponse};
@@ -66,7 +67,7 @@ pub use secret::{
     StateToken,
 };
 pub use step::{ObjectKind, Operation, Step};
-pub use token::{SecretAuthMethod, WorkerCredentials, WorkerTokenProvider};
+pub use token::{WorkerCredentials, WorkerSecretRequired, WorkerTokenProvider};
 
 /// Re-exported so that callers can name methods and URLs without depending on `reqwest`.
 pub use reqwest::header::HeaderMap;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use httpmock::prelude::*;
 use pingone_core::{
     ApiRequest, ClientSecret, Endpoints, EnvironmentId, Error, HttpClient, HttpConfig, ManagementTransport,
-    ManualClock, Method, RetryPolicy, SecretAuthMethod, Step, Url, WorkerCredentials, WorkerTokenProvider,
+    ManualClock, Method, RetryPolicy, Step, Url, WorkerCredentials, WorkerTokenProvider,
 };
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";
@@ -33,12 +33,7 @@ fn endpoints(server: &MockServer) -> Endpoints {
 
 fn provider(server: &MockServer, clock: &ManualClock) -> Arc<WorkerTokenProvider> {
     let http = HttpClient::with_config(fast_retries()).unwrap();
-    let creds = WorkerCredentials {
-        environment: env(),
-        client_id: "worker".into(),
-        client_secret: ClientSecret::new("worker-secret"),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let creds = WorkerCredentials::basic(env(), "worker", ClientSecret::new("worker-secret"));
     Arc::new(WorkerTokenProvider::new(http, endpoints(server), creds).with_clock(Arc::new(clock.clone())))
 }
 
@@ -214,12 +209,7 @@ async fn client_secret_post_sends_form_fields() {
         })
         .await;
     let http = HttpClient::new().unwrap();
-    let creds = WorkerCredentials {
-        environment: env(),
-        client_id: "worker".into(),
-        client_secret: ClientSecret::new("worker-secret"),
-        auth_method: SecretAuthMethod::Post,
-    };
+    let creds = WorkerCredentials::post(env(), "worker", ClientSecret::new("worker-secret"));
     let tokens = WorkerTokenProvider::new(http, endpoints(&server), creds);
     tokens.token().await.unwrap();
     assert_eq!(token.calls_async().await, 1);

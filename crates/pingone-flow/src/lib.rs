@@ -5,8 +5,8 @@
 //! expired flow, a status this crate does not know) comes back as an enum or a typed error.
 //!
 //! ```no_run
-//! use pingone_core::{ClientSecret, Endpoints, HttpClient, Otp, Region};
-//! use pingone_flow::{AfterUsername, ClientAuth, OidcApp, OtpOutcome, SignOnClient};
+//! use pingone_core::{ClientAuth, ClientSecret, Endpoints, HttpClient, Otp, Region};
+//! use pingone_flow::{AfterUsername, OidcApp, OtpOutcome, SignOnClient};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let app = OidcApp::new(
@@ -53,7 +53,7 @@ mod status;
 mod tokens;
 
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
-pub use config::{ClientAuth, OidcApp};
+pub use config::OidcApp;
 pub use error::{FlowError, IdTokenError, RestoreError};
 pub use flow_json::DeviceOption;
 pub use id_token::IdTokenClaims;

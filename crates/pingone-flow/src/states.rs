@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::client::{SignOnClient, flow_span, query_param, redacted_location, resolve_location};
-use crate::config::ClientAuth;
 use crate::context::FlowContext;
 use crate::error::FlowError;
 use crate::flow_json::{DeviceOption, FlowResponse};
@@ -417,7 +416,7 @@ impl Resumed {
     pub async fn exchange(self, client: &SignOnClient) -> Result<Tokens, FlowError> {
         const STEP: Operation = Operation::Step(Step::TokenExchange);
         let app = client.app();
-        let mut form: Vec<(&str, &str)> = vec![
+        let form = [
             ("grant_type", "authorization_code"),
             ("code", self.code.secret()),
             ("redirect_uri", &app.redirect_uri),
@@ -426,19 +425,8 @@ impl Resumed {
         let request = ApiRequest::new(STEP, Method::POST, client.auth_url(&["as", "token"]))
             .sensitive_response()
             // A code can be redeemed once: repeating the exchange can at worst get invalid_grant.
-            .retry_safe(true);
-        let request = match &app.auth {
-            ClientAuth::SecretBasic(secret) => request.form(&form).basic_auth(&app.client_id, secret)?,
-            ClientAuth::SecretPost(secret) => {
-                form.push(("client_id", &app.client_id));
-                form.push(("client_secret", secret.secret()));
-                request.form(&form)
-            }
-            ClientAuth::None => {
-                form.push(("client_id", &app.client_id));
-                request.form(&form)
-            }
-        };
+            .retry_safe(true)
+            .token_form(&form, &app.client_id, &app.auth)?;
         let response =
             client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await?.error_for_status()?;
         let parsed: TokenResponse = response.json()?;

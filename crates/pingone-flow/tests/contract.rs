@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use httpmock::prelude::*;
-use pingone_core::{ClientSecret, Endpoints, HttpClient, Operation, Otp, Step};
+use pingone_core::{ClientAuth, ClientSecret, Endpoints, HttpClient, Operation, Otp, Step};
 use pingone_flow::{
-    AfterUsername, ClientAuth, Completed, FlowError, FlowStatus, IdTokenError, OidcApp, OtpOutcome, Resumed,
-    SignOnClient,
+    AfterUsername, Completed, FlowError, FlowStatus, IdTokenError, OidcApp, OtpOutcome, Resumed, SignOnClient,
 };
 use pingone_sim::SigningKey;
 use serde_json::{Value, json};

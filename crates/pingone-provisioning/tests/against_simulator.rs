@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod, Step,
-    WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, Step, WorkerCredentials,
 };
 use pingone_provisioning::{
     EmailMfaSetup, EmailMfaSpec, Finding, ManagementClient, Outcome, Removal, SetupError, preflight, teardown,
@@ -24,12 +23,8 @@ fn client_for(sim: &Simulator) -> ManagementClient {
     .unwrap();
     let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).unwrap();
     let env: EnvironmentId = sim.environment_id().parse().unwrap();
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker =
+        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
     ManagementClient::connect(http, endpoints, env, worker)
 }
 

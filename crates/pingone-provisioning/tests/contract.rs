@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Operation, Password, SecretAuthMethod, Step,
-    WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Operation, Password, Step, WorkerCredentials,
 };
 use pingone_provisioning::ManagementClient;
 use pingone_provisioning::model::*;
@@ -35,12 +34,7 @@ impl Contract {
             .await;
         let env: EnvironmentId = ENV.parse().unwrap();
         let endpoints = Endpoints::custom(&server.url("/v1"), &server.base_url()).unwrap();
-        let worker = WorkerCredentials {
-            environment: env.clone(),
-            client_id: "worker".into(),
-            client_secret: ClientSecret::new("worker-secret"),
-            auth_method: SecretAuthMethod::Basic,
-        };
+        let worker = WorkerCredentials::basic(env.clone(), "worker", ClientSecret::new("worker-secret"));
         let client = ManagementClient::connect(HttpClient::new().unwrap(), endpoints, env, worker);
         Self { server, client }
     }
