@@ -20,6 +20,9 @@ pub use pingone_core as core;
 pub use pingone_flow as flow;
 pub use pingone_provisioning as provisioning;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use pingone_core::ClientAuth;
 use pingone_flow::OidcApp;
 use pingone_provisioning::Provisioned;

@@ -153,18 +153,12 @@ impl Target {
         email: String,
         keep: bool,
     ) -> Result<Self, String> {
-        let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).map_err(|e| e.to_string())?;
-        let environment: EnvironmentId =
-            sim.environment_id().parse().map_err(|e: pingone_core::InvalidEnvironmentId| e.to_string())?;
+        let wired = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;
         Ok(Self {
             label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-            endpoints,
-            worker: WorkerCredentials::basic(
-                environment.clone(),
-                sim.worker_client_id(),
-                pingone_core::ClientSecret::new(sim.worker_client_secret()),
-            ),
-            environment,
+            endpoints: wired.endpoints,
+            worker: wired.worker,
+            environment: wired.environment,
             otp: OtpSource::Outbox(sim.outbox().clone()),
             username,
             email,

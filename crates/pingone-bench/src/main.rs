@@ -24,11 +24,9 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingone_core::{
-    ClientAuth, ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy,
-    WorkerCredentials,
-};
+use pingone_core::{ClientAuth, HttpClient, HttpConfig, Otp, Password, RetryPolicy};
 use pingone_flow::{AfterUsername, FlowState, OidcApp, OtpOutcome, SignOnClient};
+use pingone_mfa::testing::SimulatorTarget;
 use pingone_provisioning::model::{Name, NewUser};
 use pingone_provisioning::{
     DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
@@ -47,15 +45,12 @@ fn http(max_attempts: u32) -> HttpClient {
     .expect("HTTP client")
 }
 
-fn endpoints(sim: &Simulator) -> Endpoints {
-    Endpoints::custom(sim.management_base(), sim.auth_base()).expect("loopback endpoints")
+fn target(sim: &Simulator) -> SimulatorTarget {
+    SimulatorTarget::new(sim).expect("the simulator's endpoints and environment")
 }
 
 fn management(sim: &Simulator, max_attempts: u32) -> ManagementClient {
-    let env: EnvironmentId = sim.environment_id().parse().expect("environment");
-    let worker =
-        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
-    ManagementClient::connect(http(max_attempts), endpoints(sim), env, worker)
+    target(sim).management(http(max_attempts))
 }
 
 fn spec() -> EmailMfaSpec {
@@ -69,7 +64,7 @@ fn sign_on_client(sim: &Simulator, p: &Provisioned, max_attempts: u32) -> SignOn
         &["openid", "profile", "email"],
         ClientAuth::SecretBasic(p.client_secret.clone()),
     );
-    SignOnClient::new(http(max_attempts), endpoints(sim), sim.environment_id().parse().expect("environment"), app)
+    target(sim).sign_on(http(max_attempts), app)
 }
 
 /// One complete sign-on through the typestate API.

@@ -1,23 +1,13 @@
 //! The whole 20-step run with `tracing` captured at TRACE level, plus every stage, result and
 //! error `Debug`-formatted: no secret appears anywhere in the output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
-    clippy::print_stdout
-)]
-
-mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::support::*;
 use pingone_core::Otp;
 use pingone_flow::{AfterUsername, FlowState, OtpOutcome};
 use serde_json::Value;
-use support::*;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -66,6 +56,11 @@ async fn no_secret_in_traces_or_debug_output() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // The other tests of this binary run concurrently on threads without a subscriber. tracing
+    // caches each callsite's interest globally, and while a single dispatcher is registered it
+    // asks only the registering thread's own (none: "never"). A second registered dispatcher
+    // makes every callsite ask all of them, this test's subscriber included.
+    let _second_dispatcher = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
     let w = World::new().await;
     let mut debug = Vec::new();

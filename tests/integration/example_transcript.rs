@@ -1,8 +1,7 @@
 //! Runs the `email_mfa` example's logic against the simulator and snapshots its transcript (IDs,
 //! host and times redacted), so that a change to any step shows up as a reviewed diff.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, clippy::print_stderr)]
 
-#[path = "../examples/email_mfa/workflow.rs"]
+#[path = "../../examples/email_mfa/workflow.rs"]
 mod workflow;
 
 use pingone_sim::{SimConfig, Simulator};

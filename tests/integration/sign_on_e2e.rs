@@ -1,15 +1,12 @@
 //! End to end against the simulator: provisioning, then the typestate flow from `authorize()` to
 //! verified tokens, and every branch and failure the flow can meet.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
-
-mod support;
 
 use std::time::Duration;
 
+use crate::support::*;
 use pingone_core::{Operation, Otp, Step};
 use pingone_flow::{AfterUsername, FlowError, FlowState, FlowStatus, OtpOutcome, OtpRequired, SavedFlow};
 use pingone_sim::{CookiePolicy, SimConfig};
-use support::*;
 
 fn otp_required(next: AfterUsername) -> OtpRequired {
     match next {

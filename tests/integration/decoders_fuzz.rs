@@ -1,13 +1,5 @@
 //! The flow-response, error-body and token-response decoders on arbitrary bytes: a bounded,
 //! seeded fuzz run (random bytes, and mutations of real bodies) that must never panic.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
-    clippy::print_stdout
-)]
 
 use pingone_core::internal::{decode_error_body, request_context, snippet};
 use pingone_core::{ApiResponse, HeaderMap, Method};

@@ -1,26 +1,16 @@
 //! Setup and 200 sign-ons against a simulator that answers 10% of requests with 503 and 5% with
 //! 429 (both with `Retry-After`) and adds up to 50 ms of random latency: every sign-on completes,
 //! and the environment holds exactly one of each provisioned object.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
-    clippy::print_stdout
-)]
-
-mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingone_core::{ClientSecret, EnvironmentId, HttpClient, HttpConfig, Otp, RetryPolicy, WorkerCredentials};
+use crate::support::*;
+use pingone_core::{HttpClient, HttpConfig, Otp, RetryPolicy};
 use pingone_flow::{AfterUsername, OtpOutcome, SignOnClient};
 use pingone_provisioning::model::{Name, NewUser};
-use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, ManagementClient, PopulationCreated};
+use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, PopulationCreated};
 use pingone_sim::{FaultRates, SimConfig, Simulator};
-use support::*;
 
 const WORKERS: usize = 20;
 const SIGN_ONS_PER_WORKER: usize = 10;
@@ -39,13 +29,6 @@ fn patient_http() -> HttpClient {
         ..HttpConfig::default()
     })
     .unwrap()
-}
-
-fn management_for(sim: &Simulator) -> ManagementClient {
-    let env: EnvironmentId = sim.environment_id().parse().unwrap();
-    let worker =
-        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
-    ManagementClient::connect(patient_http(), endpoints(sim), env, worker)
 }
 
 async fn sign_on(sim: &Simulator, client: &SignOnClient, username: &str, email: &str) {
@@ -77,7 +60,7 @@ async fn setup_and_200_sign_ons_survive_503_429_and_latency() {
         .await
         .unwrap(),
     );
-    let management = management_for(&sim);
+    let management = target(&sim).management(patient_http());
     let p = EmailMfaSetup::new(spec()).run(&management).await.unwrap();
     // One user per worker, so that each worker's OTP e-mails are its own.
     let population = Arc::new(PopulationCreated::ensure(&management, &spec().population).await.unwrap());
@@ -101,12 +84,7 @@ async fn setup_and_200_sign_ons_survive_503_429_and_latency() {
         });
     }
     let users = creating.join_all().await;
-    let client = SignOnClient::new(
-        patient_http(),
-        endpoints(&sim),
-        sim.environment_id().parse().unwrap(),
-        oidc_app(&p).unwrap(),
-    );
+    let client = target(&sim).sign_on(patient_http(), oidc_app(&p).unwrap());
     let tasks: Vec<_> = users
         .into_iter()
         .map(|(username, email)| {

@@ -2,14 +2,6 @@
 //! wrong types, an HTML 502 page, an empty body, an over-size body, a wrong content type, and
 //! (authorize, resume) redirects to an unexpected host or without `flowId` / `code`. Each gives a
 //! typed error that names the step — never a panic.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
-    clippy::print_stdout
-)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
