@@ -9,7 +9,7 @@ use crate::response::ApiResponse;
 use crate::step::Operation;
 
 pub use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
-/// For [`string_enum!`](crate::string_enum).
+/// For the `string_enum!` macro, whose expansion names serde through this path.
 pub use serde;
 
 /// A request context, as the HTTP layer would make it.

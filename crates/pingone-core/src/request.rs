@@ -92,7 +92,7 @@ impl ApiRequest {
         match auth {
             ClientAuth::SecretBasic(secret) => return self.form(&all).basic_auth(client_id, secret),
             ClientAuth::SecretPost(secret) => {
-                all.extend([("client_id", client_id), ("client_secret", secret.secret())])
+                all.extend([("client_id", client_id), ("client_secret", secret.secret())]);
             }
             ClientAuth::None => all.push(("client_id", client_id)),
         }
