@@ -18,8 +18,11 @@
 use pingone_core::{
     ClientSecret, EndpointError, Endpoints, EnvironmentId, HttpClient, InvalidEnvironmentId, WorkerCredentials,
 };
+use std::sync::Arc;
+
 use pingone_flow::{OidcApp, SignOnClient};
-use pingone_provisioning::ManagementClient;
+use pingone_provisioning::model::{Name, NewUser};
+use pingone_provisioning::{DevicePolicyCreated, EmailMfaSpec, ManagementClient, PopulationCreated, SetupError};
 use pingone_sim::Simulator;
 
 /// Where a simulator listens and how its worker application signs in: everything the clients
@@ -63,6 +66,46 @@ impl SimulatorTarget {
     pub fn sign_on(&self, http: HttpClient, app: OidcApp) -> SignOnClient {
         SignOnClient::new(http, self.endpoints.clone(), self.environment.clone(), app)
     }
+}
+
+/// Adds users ready for e-mail MFA — each in `spec`'s population, with MFA enabled and an EMAIL
+/// device under `spec`'s device authentication policy — `batch` at a time, concurrently (a load
+/// test's sign-on users). `users` are `(username, e-mail address)` pairs; a user who already
+/// exists is reused.
+///
+/// # Errors
+/// The first [`SetupError`] of any user.
+pub async fn add_mfa_users(
+    management: &ManagementClient,
+    spec: &EmailMfaSpec,
+    users: &[(String, String)],
+    batch: usize,
+) -> Result<(), SetupError> {
+    let population = Arc::new(PopulationCreated::ensure(management, &spec.population).await?);
+    let device_policy = Arc::new(DevicePolicyCreated::ensure(management, &spec.device_policy).await?);
+    for chunk in users.chunks(batch.max(1)) {
+        let mut adding = tokio::task::JoinSet::new();
+        for (username, email) in chunk.iter().cloned() {
+            let (management, population, device_policy) =
+                (management.clone(), Arc::clone(&population), Arc::clone(&device_policy));
+            adding.spawn(async move {
+                let new = NewUser {
+                    username,
+                    email: email.clone(),
+                    name: Some(Name { given: None, family: None }),
+                    population: None,
+                };
+                let user = population.create_user(&management, new).await?;
+                user.enable_mfa(&management).await?;
+                device_policy.add_email_device(&management, &user, &email).await?;
+                Ok::<(), SetupError>(())
+            });
+        }
+        for added in adding.join_all().await {
+            added?;
+        }
+    }
+    Ok(())
 }
 
 /// The simulator's settings were refused by the clients.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 use pingone_core::{HttpClient, HttpConfig, Otp, RetryPolicy};
 use pingone_flow::{AfterUsername, OtpOutcome, SignOnClient};
-use pingone_provisioning::model::{Name, NewUser};
-use pingone_provisioning::{DevicePolicyCreated, EmailMfaSetup, PopulationCreated};
+use pingone_mfa::testing::add_mfa_users;
+use pingone_provisioning::EmailMfaSetup;
 use pingone_sim::{FaultRates, SimConfig, Simulator};
 
 const WORKERS: usize = 20;
@@ -63,27 +63,9 @@ async fn setup_and_200_sign_ons_survive_503_429_and_latency() {
     let management = target(&sim).management(patient_http());
     let p = EmailMfaSetup::new(spec()).run(&management).await.unwrap();
     // One user per worker, so that each worker's OTP e-mails are its own.
-    let population = Arc::new(PopulationCreated::ensure(&management, &spec().population).await.unwrap());
-    let device_policy = Arc::new(DevicePolicyCreated::ensure(&management, &spec().device_policy).await.unwrap());
-    let mut creating = tokio::task::JoinSet::new();
-    for i in 0..WORKERS {
-        let (management, population, device_policy) =
-            (management.clone(), Arc::clone(&population), Arc::clone(&device_policy));
-        creating.spawn(async move {
-            let (username, email) = (format!("worker{i}"), format!("worker{i}@example.test"));
-            let new = NewUser {
-                username: username.clone(),
-                email: email.clone(),
-                name: Some(Name { given: None, family: None }),
-                population: None,
-            };
-            let user = population.create_user(&management, new).await.unwrap();
-            user.enable_mfa(&management).await.unwrap();
-            device_policy.add_email_device(&management, &user, &email).await.unwrap();
-            (username, email)
-        });
-    }
-    let users = creating.join_all().await;
+    let users: Vec<(String, String)> =
+        (0..WORKERS).map(|i| (format!("worker{i}"), format!("worker{i}@example.test"))).collect();
+    add_mfa_users(&management, &spec(), &users, WORKERS).await.unwrap();
     let client = target(&sim).sign_on(patient_http(), oidc_app(&p).unwrap());
     let tasks: Vec<_> = users
         .into_iter()

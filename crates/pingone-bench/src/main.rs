@@ -26,11 +26,8 @@ use std::time::{Duration, Instant};
 
 use pingone_core::{ClientAuth, HttpClient, HttpConfig, Otp, Password, RetryPolicy};
 use pingone_flow::{AfterUsername, FlowState, OidcApp, OtpOutcome, SignOnClient};
-use pingone_mfa::testing::SimulatorTarget;
-use pingone_provisioning::model::{Name, NewUser};
-use pingone_provisioning::{
-    DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
-};
+use pingone_mfa::testing::{SimulatorTarget, add_mfa_users};
+use pingone_provisioning::{EmailMfaSetup, EmailMfaSpec, ManagementClient, Provisioned};
 use pingone_sim::{FaultRates, SimConfig, Simulator};
 use serde_json::json;
 use stats::{median, ms, peak_rss_mib, percentile};
@@ -193,33 +190,10 @@ async fn setup_concurrency(runs: usize) {
     println!("{}", json!({ "section": "setup", "results": out }));
 }
 
-async fn provision_users(sim: &Simulator, client: &ManagementClient, count: usize) -> Vec<(String, String)> {
-    let population = Arc::new(PopulationCreated::ensure(client, &spec().population).await.expect("population"));
-    let device_policy =
-        Arc::new(DevicePolicyCreated::ensure(client, &spec().device_policy).await.expect("device policy"));
-    let mut users = Vec::new();
-    for chunk in (0..count).collect::<Vec<_>>().chunks(50) {
-        let mut set = tokio::task::JoinSet::new();
-        for &i in chunk {
-            let (client, population, device_policy) =
-                (client.clone(), Arc::clone(&population), Arc::clone(&device_policy));
-            set.spawn(async move {
-                let (username, email) = (format!("load{i}"), format!("load{i}@example.test"));
-                let new = NewUser {
-                    username: username.clone(),
-                    email: email.clone(),
-                    name: Some(Name { given: None, family: None }),
-                    population: None,
-                };
-                let user = population.create_user(&client, new).await.expect("user");
-                user.enable_mfa(&client).await.expect("mfa");
-                device_policy.add_email_device(&client, &user, &email).await.expect("device");
-                (username, email)
-            });
-        }
-        users.extend(set.join_all().await);
-    }
-    let _ = sim;
+async fn provision_users(client: &ManagementClient, count: usize) -> Vec<(String, String)> {
+    let users: Vec<(String, String)> =
+        (0..count).map(|i| (format!("load{i}"), format!("load{i}@example.test"))).collect();
+    add_mfa_users(client, &spec(), &users, 50).await.expect("load users");
     users
 }
 
@@ -267,7 +241,7 @@ async fn load(sequential_runs: usize) {
     let sim = Arc::new(Simulator::start(SimConfig::default()).await.expect("simulator"));
     let admin = management(&sim, 6);
     let p = EmailMfaSetup::new(spec()).run(&admin).await.expect("setup");
-    let users = provision_users(&sim, &admin, 1000).await;
+    let users = provision_users(&admin, 1000).await;
     let client = sign_on_client(&sim, &p, 6);
     let mut rows = Vec::new();
     let mut out = Vec::new();
