@@ -11,21 +11,20 @@
     missing_docs
 )]
 
-#[path = "support/services.rs"]
+#[path = "integration/services.rs"]
 mod services;
-mod support;
 
 use std::process::Command;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use pingone_core::{ClientSecret, Endpoints, HttpClient, Otp};
-use pingone_flow::{
-    AfterUsername, ClientAuth, KeyRing, OidcApp, OtpOutcome, SealingKey, SignOnClient, SignOnStage, StageSealer,
-};
+use pingone_core::{ClientAuth, ClientSecret, Endpoints, HttpClient, Otp};
+use pingone_flow::{AfterUsername, KeyRing, OidcApp, OtpOutcome, SealingKey, SignOnClient, SignOnStage, StageSealer};
 use pingone_session::{RedisStore, SessionError, SignOnSessions};
 
 const ROLE: &str = "PINGONE_TEST_CHILD_ROLE";
+const USER: &str = "ada.example";
+const EMAIL: &str = "ada@example.test";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -107,17 +106,29 @@ async fn parent() {
         println!("across_processes: skipped (no redis-server)");
         return;
     };
-    let w = support::World::new().await;
+    let sim = pingone_sim::Simulator::start(pingone_sim::SimConfig::default()).await.unwrap();
+    let target = pingone_mfa::testing::SimulatorTarget::new(&sim).unwrap();
+    let spec = pingone_provisioning::EmailMfaSpec::demo(
+        "across-processes",
+        "https://app.example.test/callback",
+        USER,
+        EMAIL,
+        pingone_core::Password::new("Corr3ct-Horse-Battery!"),
+    );
+    let provisioned = pingone_provisioning::EmailMfaSetup::new(spec)
+        .run(&target.management(HttpClient::new().unwrap()))
+        .await
+        .unwrap();
     let mut key = [0u8; 32];
     aws_lc_rs::rand::fill(&mut key).unwrap();
     let env = vec![
-        ("T_MANAGEMENT", w.sim.management_base().to_owned()),
-        ("T_AUTH", w.sim.auth_base().to_owned()),
-        ("T_ENV", w.sim.environment_id().to_owned()),
-        ("T_CLIENT_ID", w.provisioned.client_id.as_str().to_owned()),
-        ("T_CLIENT_SECRET", w.provisioned.client_secret.secret().to_owned()),
-        ("T_REDIRECT", w.provisioned.redirect_uri.clone()),
-        ("T_USER", support::USER.to_owned()),
+        ("T_MANAGEMENT", sim.management_base().to_owned()),
+        ("T_AUTH", sim.auth_base().to_owned()),
+        ("T_ENV", sim.environment_id().to_owned()),
+        ("T_CLIENT_ID", provisioned.client_id.as_str().to_owned()),
+        ("T_CLIENT_SECRET", provisioned.client_secret.secret().to_owned()),
+        ("T_REDIRECT", provisioned.redirect_uri.clone()),
+        ("T_USER", USER.to_owned()),
         ("T_KEY", base64::engine::general_purpose::STANDARD.encode(key)),
         ("T_REDIS", redis.url()),
     ];
@@ -128,7 +139,8 @@ async fn parent() {
     .await
     .unwrap();
     let token = field(&started, "token").to_owned();
-    let otp = w.otp().await;
+    let mail = sim.outbox().next_for(EMAIL, std::time::Duration::from_secs(5)).await.expect("an OTP e-mail");
+    let otp = Otp::new(mail.otp());
     let mut env = env;
     env.push(("T_TOKEN", token));
     env.push(("T_OTP", otp.secret().to_owned()));
@@ -138,7 +150,7 @@ async fn parent() {
     })
     .await
     .unwrap();
-    assert_eq!(field(&finished, "signed-on"), support::USER);
+    assert_eq!(field(&finished, "signed-on"), USER);
     assert_ne!(field(&started, "pid"), field(&finished, "pid"), "two processes");
     let replayed = tokio::task::spawn_blocking(move || run_child(&env, "replay")).await.unwrap();
     assert_eq!(field(&replayed, "refused"), "missing", "the taken stage cannot be replayed");

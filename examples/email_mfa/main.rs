@@ -11,7 +11,7 @@ mod workflow;
 
 use std::process::ExitCode;
 
-use pingone_core::{ClientSecret, Endpoints, EnvironmentId, Region, SecretAuthMethod, WorkerCredentials};
+use pingone_core::{ClientSecret, Endpoints, EnvironmentId, Region, WorkerCredentials};
 use pingone_sim::{SimConfig, Simulator};
 use workflow::{OtpSource, Target};
 
@@ -93,12 +93,7 @@ fn live_target(args: &Args) -> Result<Option<Target>, String> {
     }
     Ok(Some(Target {
         label: format!("{where_} (live tenant)"),
-        worker: WorkerCredentials {
-            environment: environment.clone(),
-            client_id,
-            client_secret: ClientSecret::new(secret),
-            auth_method: SecretAuthMethod::Basic,
-        },
+        worker: WorkerCredentials::basic(environment.clone(), client_id, ClientSecret::new(secret)),
         endpoints,
         environment,
         otp: OtpSource::Terminal,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use pingone_core::{
-    Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Otp, Password, WorkerCredentials,
+    Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Operation, Otp, Password, WorkerCredentials,
 };
 use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OtpOutcome, OtpRequired, SignOnClient};
 use pingone_provisioning::{
@@ -100,6 +100,7 @@ pub enum RunError {
     Flow(FlowError),
     Teardown(pingone_core::Error),
     Otp(String),
+    App(pingone_mfa::UnsupportedAuthMethod),
 }
 
 impl std::fmt::Display for RunError {
@@ -125,6 +126,7 @@ impl std::fmt::Display for RunError {
             RunError::Flow(e) => write!(f, "the sign-on failed: {e}"),
             RunError::Teardown(e) => write!(f, "the sign-on worked, but teardown failed: {e}"),
             RunError::Otp(why) => write!(f, "no one-time passcode: {why}"),
+            RunError::App(e) => write!(f, "the provisioned application cannot be signed on to: {e}"),
         }
     }
 }
@@ -151,19 +153,12 @@ impl Target {
         email: String,
         keep: bool,
     ) -> Result<Self, String> {
-        let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).map_err(|e| e.to_string())?;
-        let environment: EnvironmentId =
-            sim.environment_id().parse().map_err(|e: pingone_core::id::InvalidEnvironmentId| e.to_string())?;
+        let wired = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;
         Ok(Self {
             label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-            endpoints,
-            worker: WorkerCredentials {
-                environment: environment.clone(),
-                client_id: sim.worker_client_id().into(),
-                client_secret: pingone_core::ClientSecret::new(sim.worker_client_secret()),
-                auth_method: pingone_core::SecretAuthMethod::Basic,
-            },
-            environment,
+            endpoints: wired.endpoints,
+            worker: wired.worker,
+            environment: wired.environment,
             otp: OtpSource::Outbox(sim.outbox().clone()),
             username,
             email,
@@ -213,7 +208,12 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
     }
     // Steps 14-18 and 20.
     recorder.enter(Phase::SignOn);
-    let client = SignOnClient::new(http, target.endpoints.clone(), target.environment.clone(), oidc_app(&provisioned));
+    let client = SignOnClient::new(
+        http,
+        target.endpoints.clone(),
+        target.environment.clone(),
+        oidc_app(&provisioned).map_err(RunError::App)?,
+    );
     let authorized = client.authorize().await?;
     let flow_id = authorized.flow_id().to_owned();
     let submitted = authorized.submit_username(&client, &target.username).await?;
@@ -302,43 +302,25 @@ fn prompt(question: &str) -> Result<String, RunError> {
     if code.is_empty() { Err(RunError::Otp("nothing was typed".into())) } else { Ok(code) }
 }
 
-/// The workflow step an operation belongs to (0: the worker token; 99: none).
-fn step_of(operation: &str) -> u32 {
-    if let Some(rest) = operation.strip_prefix("step ")
-        && let Some((n, _)) = rest.split_once(':')
-        && let Ok(n) = n.parse()
-    {
-        return n;
+/// The number printed in the step column: the workflow step the exchange is or serves (read from
+/// its [`Operation`], never parsed from text); 0 for the worker token; 99 (printed `-`) for
+/// teardown and anything outside the workflow.
+fn step_of(phase: Phase, operation: &Operation) -> u32 {
+    match (phase, operation) {
+        (Phase::Teardown, _) => 99,
+        (_, Operation::WorkerToken) => 0,
+        (_, operation) => operation.step().map_or(99, |step| u32::from(step.number())),
     }
-    let table: &[(&str, u32)] = &[
-        ("get worker token", 0),
-        ("list applications", 1),
-        ("read application", 1),
-        ("list resource grants", 4),
-        ("list sign-on policies", 5),
-        ("list sign-on policy actions", 6),
-        ("list sign-on policy assignments", 7),
-        ("find population by name", 8),
-        ("find user by username", 9),
-        ("read user", 9),
-        ("list device authentication policies", 12),
-        ("read device authentication policy", 12),
-        ("list devices", 13),
-        ("fetch OIDC discovery", 20),
-        ("fetch JWKS", 20),
-    ];
-    table.iter().find(|(op, _)| *op == operation).map_or(99, |(_, n)| *n)
 }
 
 /// A short note on an exchange that is not one of the 20 steps itself.
 fn note_of(phase: Phase, exchange: &Exchange) -> &'static str {
-    let numbered = exchange.operation.starts_with("step ");
-    match phase {
-        Phase::Setup if exchange.operation == "get worker token" => "worker token",
-        Phase::Setup if !numbered => "lookup",
-        Phase::Preflight => "preflight",
-        Phase::SignOn if exchange.operation == "fetch OIDC discovery" => "discovery",
-        Phase::SignOn if exchange.operation == "fetch JWKS" => "JWKS",
+    match (phase, &exchange.operation) {
+        (Phase::Setup, Operation::WorkerToken) => "worker token",
+        (Phase::Setup, operation) if !operation.is_step() => "lookup",
+        (Phase::Preflight, _) => "preflight",
+        (Phase::SignOn, Operation::Discovery) => "discovery",
+        (Phase::SignOn, Operation::Jwks) => "JWKS",
         _ => "",
     }
 }
@@ -384,7 +366,14 @@ pub fn render(report: &Report, redact: bool) -> String {
     let mut rows: Vec<&(Phase, Exchange)> = report.exchanges.iter().collect();
     // Teardown last; otherwise by step; concurrent requests in a stable order.
     rows.sort_by_key(|(phase, e)| {
-        (*phase == Phase::Teardown, step_of(&e.operation), *phase, e.method.to_string(), e.path.clone(), e.attempt)
+        (
+            *phase == Phase::Teardown,
+            step_of(*phase, &e.operation),
+            *phase,
+            e.method.to_string(),
+            e.path.clone(),
+            e.attempt,
+        )
     });
     let created = |step: u32| -> Option<(String, Outcome)> {
         let o = &p.outcomes;
@@ -406,7 +395,7 @@ pub fn render(report: &Report, redact: bool) -> String {
     };
     let mut teardown_heading = false;
     for (phase, e) in rows {
-        let step = step_of(&e.operation);
+        let step = step_of(*phase, &e.operation);
         let note = note_of(*phase, e);
         if *phase == Phase::Teardown && !teardown_heading {
             let _ = writeln!(out, "\nteardown:");

@@ -24,18 +24,12 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password, RetryPolicy, SecretAuthMethod,
-    WorkerCredentials,
-};
+use pingone_core::{ClientAuth, HttpClient, HttpConfig, Otp, Password, RetryPolicy};
 use pingone_flow::{
-    AfterUsername, ClientAuth, FlowError, KeyRing, OidcApp, OtpOutcome, SealingKey, SignOnClient, SignOnStage,
-    StageSealer,
+    AfterUsername, FlowError, KeyRing, OidcApp, OtpOutcome, SealingKey, SignOnClient, SignOnStage, StageSealer,
 };
-use pingone_provisioning::model::{Name, NewUser};
-use pingone_provisioning::{
-    DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned,
-};
+use pingone_mfa::testing::{SimulatorTarget, add_mfa_users};
+use pingone_provisioning::{EmailMfaSetup, EmailMfaSpec, ManagementClient, Provisioned};
 use pingone_sim::{FaultRates, SimConfig, Simulator};
 use serde_json::json;
 use stats::{median, ms, peak_rss_mib, percentile};
@@ -50,19 +44,12 @@ fn http(max_attempts: u32) -> HttpClient {
     .expect("HTTP client")
 }
 
-fn endpoints(sim: &Simulator) -> Endpoints {
-    Endpoints::custom(sim.management_base(), sim.auth_base()).expect("loopback endpoints")
+fn target(sim: &Simulator) -> SimulatorTarget {
+    SimulatorTarget::new(sim).expect("the simulator's endpoints and environment")
 }
 
 fn management(sim: &Simulator, max_attempts: u32) -> ManagementClient {
-    let env: EnvironmentId = sim.environment_id().parse().expect("environment");
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
-    ManagementClient::connect(http(max_attempts), endpoints(sim), env, worker)
+    target(sim).management(http(max_attempts))
 }
 
 fn spec() -> EmailMfaSpec {
@@ -76,7 +63,7 @@ fn sign_on_client(sim: &Simulator, p: &Provisioned, max_attempts: u32) -> SignOn
         &["openid", "profile", "email"],
         ClientAuth::SecretBasic(p.client_secret.clone()),
     );
-    SignOnClient::new(http(max_attempts), endpoints(sim), sim.environment_id().parse().expect("environment"), app)
+    target(sim).sign_on(http(max_attempts), app)
 }
 
 /// One complete sign-on through the typestate API.
@@ -217,33 +204,10 @@ async fn setup_concurrency(runs: usize) {
     println!("{}", json!({ "section": "setup", "results": out }));
 }
 
-async fn provision_users(sim: &Simulator, client: &ManagementClient, count: usize) -> Vec<(String, String)> {
-    let population = Arc::new(PopulationCreated::ensure(client, &spec().population).await.expect("population"));
-    let device_policy =
-        Arc::new(DevicePolicyCreated::ensure(client, &spec().device_policy).await.expect("device policy"));
-    let mut users = Vec::new();
-    for chunk in (0..count).collect::<Vec<_>>().chunks(50) {
-        let mut set = tokio::task::JoinSet::new();
-        for &i in chunk {
-            let (client, population, device_policy) =
-                (client.clone(), Arc::clone(&population), Arc::clone(&device_policy));
-            set.spawn(async move {
-                let (username, email) = (format!("load{i}"), format!("load{i}@example.test"));
-                let new = NewUser {
-                    username: username.clone(),
-                    email: email.clone(),
-                    name: Some(Name { given: None, family: None }),
-                    population: None,
-                };
-                let user = population.create_user(&client, new).await.expect("user");
-                user.enable_mfa(&client).await.expect("mfa");
-                device_policy.add_email_device(&client, &user, &email).await.expect("device");
-                (username, email)
-            });
-        }
-        users.extend(set.join_all().await);
-    }
-    let _ = sim;
+async fn provision_users(client: &ManagementClient, count: usize) -> Vec<(String, String)> {
+    let users: Vec<(String, String)> =
+        (0..count).map(|i| (format!("load{i}"), format!("load{i}@example.test"))).collect();
+    add_mfa_users(client, &spec(), &users, 50).await.expect("load users");
     users
 }
 
@@ -291,7 +255,7 @@ async fn load(sequential_runs: usize) {
     let sim = Arc::new(Simulator::start(SimConfig::default()).await.expect("simulator"));
     let admin = management(&sim, 6);
     let p = EmailMfaSetup::new(spec()).run(&admin).await.expect("setup");
-    let users = provision_users(&sim, &admin, 1000).await;
+    let users = provision_users(&admin, 1000).await;
     let client = sign_on_client(&sim, &p, 6);
     let mut rows = Vec::new();
     let mut out = Vec::new();

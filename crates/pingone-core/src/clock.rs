@@ -63,7 +63,7 @@ pub type SharedClock = Arc<dyn Clock>;
 
 /// The system clock as a [`SharedClock`].
 #[must_use]
-pub fn system_clock() -> SharedClock {
+pub(crate) fn system_clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 

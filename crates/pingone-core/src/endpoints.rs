@@ -266,7 +266,7 @@ fn join(base: &Url, segments: &[&str]) -> Url {
 
 /// Whether a host is a loopback address or `localhost`.
 #[must_use]
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if bare.eq_ignore_ascii_case("localhost") || bare.to_ascii_lowercase().ends_with(".localhost") {
         return true;

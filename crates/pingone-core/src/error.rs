@@ -7,16 +7,27 @@ use std::time::Duration;
 
 use crate::endpoints::EndpointError;
 use crate::error_body::{ErrorBody, ErrorCode, OAuthErrorBody};
+use crate::step::{Operation, Step};
 
 /// Which request an error belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestContext {
-    /// What the request was for, e.g. `step 9: create user`.
-    pub operation: Cow<'static, str>,
+    /// What the request was for: a workflow step (`step 9: create user`) or an operation that
+    /// serves one.
+    pub operation: Operation,
     /// The HTTP method.
     pub method: reqwest::Method,
     /// The URL path, without the query string (which may carry state values).
     pub path: String,
+}
+
+impl RequestContext {
+    /// The workflow step the request is or serves (see [`Operation::step`]).
+    #[must_use]
+    pub fn step(&self) -> Option<Step> {
+        self.operation.step()
+    }
 }
 
 impl fmt::Display for RequestContext {
@@ -27,6 +38,7 @@ impl fmt::Display for RequestContext {
 
 /// A PingOne error response: the status, the request, and PingOne's body.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The request that failed.
     pub context: RequestContext,
@@ -76,6 +88,7 @@ impl fmt::Display for ApiError {
 
 /// An OAuth error response from the token or authorize endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuthError {
     /// The request that failed.
     pub context: RequestContext,
@@ -98,6 +111,7 @@ impl fmt::Display for OAuthError {
 /// A response that was neither success nor a recognisable error body: an HTML page from a
 /// proxy, an empty or truncated body, a success body that does not match the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnexpectedResponse {
     /// The request.
     pub context: RequestContext,
@@ -138,6 +152,7 @@ pub enum TransportKind {
 
 /// A transport failure, with the request and the underlying `reqwest` error.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TransportError {
     /// The request.
     pub context: RequestContext,
@@ -191,7 +206,7 @@ pub enum Error {
     #[error("{operation}: could not build the request: {message}")]
     Build {
         /// What the request was for.
-        operation: Cow<'static, str>,
+        operation: Operation,
         /// What was wrong.
         message: String,
     },
@@ -233,11 +248,17 @@ impl Error {
 
     /// The operation (`step 9: create user`, ...) that failed, if known.
     #[must_use]
-    pub fn operation(&self) -> Option<&str> {
+    pub fn operation(&self) -> Option<&Operation> {
         match self {
             Error::Build { operation, .. } => Some(operation),
-            other => other.context().map(|c| c.operation.as_ref()),
+            other => other.context().map(|c| &c.operation),
         }
+    }
+
+    /// The workflow step that failed (or that the failed operation served), if known.
+    #[must_use]
+    pub fn step(&self) -> Option<Step> {
+        self.operation().and_then(Operation::step)
     }
 
     /// PingOne's error body, for [`Error::Api`].
@@ -308,7 +329,7 @@ mod tests {
     use super::*;
 
     fn context() -> RequestContext {
-        RequestContext { operation: "step 9: create user".into(), method: reqwest::Method::POST, path: "/v1/x".into() }
+        RequestContext { operation: Step::CreateUser.into(), method: reqwest::Method::POST, path: "/v1/x".into() }
     }
 
     #[test]
@@ -336,7 +357,8 @@ mod tests {
              UNIQUENESS_VIOLATION on username: taken [error id f21b]"
         );
         assert_eq!(err.status(), Some(400));
-        assert_eq!(err.operation(), Some("step 9: create user"));
+        assert_eq!(err.operation(), Some(&Operation::Step(Step::CreateUser)));
+        assert_eq!(err.step(), Some(Step::CreateUser));
         assert!(err.has_code(&ErrorCode::UniquenessViolation));
         assert!(!err.has_code(&ErrorCode::InvalidOtp));
         assert!(!err.is_timeout());

@@ -2,120 +2,66 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A PingOne error or detail code. Codes the crate does not know are kept in [`ErrorCode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// `INVALID_DATA`: validation failed (see the details).
-    InvalidData,
-    /// `UNIQUENESS_VIOLATION`: a name or username is taken.
-    UniquenessViolation,
-    /// `REQUIRED_VALUE`: a required field is missing.
-    RequiredValue,
-    /// `EMPTY_VALUE`: a field is empty.
-    EmptyValue,
-    /// `INVALID_VALUE`: a field has a bad value.
-    InvalidValue,
-    /// `OUT_OF_RANGE`.
-    OutOfRange,
-    /// `SIZE_LIMIT_EXCEEDED`.
-    SizeLimitExceeded,
-    /// `INVALID_FILTER`.
-    InvalidFilter,
-    /// `INVALID_PARAMETER`.
-    InvalidParameter,
-    /// `CONSTRAINT_VIOLATION`.
-    ConstraintViolation,
-    /// `INVALID_OTP`: the one-time passcode was wrong.
-    InvalidOtp,
-    /// `NO_PASSWORD`.
-    NoPassword,
-    /// `ACCOUNT_NOT_USABLE`.
-    AccountNotUsable,
-    /// `MFA_AUTH_METHODS_CONFLICT`.
-    MfaAuthMethodsConflict,
-    /// `INVALID_REQUEST`: malformed request or unsupported content type.
-    InvalidRequest,
-    /// `REQUEST_FAILED`.
-    RequestFailed,
-    /// `ACCESS_FAILED`: authentication or authorization failed.
-    AccessFailed,
-    /// `INVALID_TOKEN`: the bearer token is missing, expired or invalid.
-    InvalidToken,
-    /// `INSUFFICIENT_PERMISSIONS`: the worker application lacks a role.
-    InsufficientPermissions,
-    /// `LICENSE_EXCEEDED`.
-    LicenseExceeded,
-    /// `NOT_FOUND`: unknown ID, or an expired flow.
-    NotFound,
-    /// `REQUEST_LIMITED`: rate limited.
-    RequestLimited,
-    /// `LIMIT_EXCEEDED`.
-    LimitExceeded,
-    /// `QUOTA_EXCEEDED`.
-    QuotaExceeded,
-    /// `UNEXPECTED_ERROR`: a server fault.
-    UnexpectedError,
-    /// Any other code, as sent.
-    Unknown(String),
-}
-
-const CODES: &[(&str, ErrorCode)] = &[
-    ("INVALID_DATA", ErrorCode::InvalidData),
-    ("UNIQUENESS_VIOLATION", ErrorCode::UniquenessViolation),
-    ("REQUIRED_VALUE", ErrorCode::RequiredValue),
-    ("EMPTY_VALUE", ErrorCode::EmptyValue),
-    ("INVALID_VALUE", ErrorCode::InvalidValue),
-    ("OUT_OF_RANGE", ErrorCode::OutOfRange),
-    ("SIZE_LIMIT_EXCEEDED", ErrorCode::SizeLimitExceeded),
-    ("INVALID_FILTER", ErrorCode::InvalidFilter),
-    ("INVALID_PARAMETER", ErrorCode::InvalidParameter),
-    ("CONSTRAINT_VIOLATION", ErrorCode::ConstraintViolation),
-    ("INVALID_OTP", ErrorCode::InvalidOtp),
-    ("NO_PASSWORD", ErrorCode::NoPassword),
-    ("ACCOUNT_NOT_USABLE", ErrorCode::AccountNotUsable),
-    ("MFA_AUTH_METHODS_CONFLICT", ErrorCode::MfaAuthMethodsConflict),
-    ("INVALID_REQUEST", ErrorCode::InvalidRequest),
-    ("REQUEST_FAILED", ErrorCode::RequestFailed),
-    ("ACCESS_FAILED", ErrorCode::AccessFailed),
-    ("INVALID_TOKEN", ErrorCode::InvalidToken),
-    ("INSUFFICIENT_PERMISSIONS", ErrorCode::InsufficientPermissions),
-    ("LICENSE_EXCEEDED", ErrorCode::LicenseExceeded),
-    ("NOT_FOUND", ErrorCode::NotFound),
-    ("REQUEST_LIMITED", ErrorCode::RequestLimited),
-    ("LIMIT_EXCEEDED", ErrorCode::LimitExceeded),
-    ("QUOTA_EXCEEDED", ErrorCode::QuotaExceeded),
-    ("UNEXPECTED_ERROR", ErrorCode::UnexpectedError),
-];
-
-impl ErrorCode {
-    /// Parses a code as PingOne sends it.
-    #[must_use]
-    pub fn parse(raw: &str) -> Self {
-        CODES
-            .iter()
-            .find(|(name, _)| *name == raw)
-            .map_or_else(|| ErrorCode::Unknown(raw.to_owned()), |(_, code)| code.clone())
-    }
-
-    /// The code as PingOne spells it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ErrorCode::Unknown(raw) => raw,
-            known => CODES.iter().find(|(_, code)| code == known).map_or("UNKNOWN", |(name, _)| name),
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+crate::string_enum! {
+    /// A PingOne error or detail code. Codes the crate does not know are kept in
+    /// [`ErrorCode::Unknown`].
+    pub enum ErrorCode {
+        /// `INVALID_DATA`: validation failed (see the details).
+        InvalidData = "INVALID_DATA",
+        /// `UNIQUENESS_VIOLATION`: a name or username is taken.
+        UniquenessViolation = "UNIQUENESS_VIOLATION",
+        /// `REQUIRED_VALUE`: a required field is missing.
+        RequiredValue = "REQUIRED_VALUE",
+        /// `EMPTY_VALUE`: a field is empty.
+        EmptyValue = "EMPTY_VALUE",
+        /// `INVALID_VALUE`: a field has a bad value.
+        InvalidValue = "INVALID_VALUE",
+        /// `OUT_OF_RANGE`.
+        OutOfRange = "OUT_OF_RANGE",
+        /// `SIZE_LIMIT_EXCEEDED`.
+        SizeLimitExceeded = "SIZE_LIMIT_EXCEEDED",
+        /// `INVALID_FILTER`.
+        InvalidFilter = "INVALID_FILTER",
+        /// `INVALID_PARAMETER`.
+        InvalidParameter = "INVALID_PARAMETER",
+        /// `CONSTRAINT_VIOLATION`.
+        ConstraintViolation = "CONSTRAINT_VIOLATION",
+        /// `INVALID_OTP`: the one-time passcode was wrong.
+        InvalidOtp = "INVALID_OTP",
+        /// `NO_PASSWORD`.
+        NoPassword = "NO_PASSWORD",
+        /// `ACCOUNT_NOT_USABLE`.
+        AccountNotUsable = "ACCOUNT_NOT_USABLE",
+        /// `MFA_AUTH_METHODS_CONFLICT`.
+        MfaAuthMethodsConflict = "MFA_AUTH_METHODS_CONFLICT",
+        /// `INVALID_REQUEST`: malformed request or unsupported content type.
+        InvalidRequest = "INVALID_REQUEST",
+        /// `REQUEST_FAILED`.
+        RequestFailed = "REQUEST_FAILED",
+        /// `ACCESS_FAILED`: authentication or authorization failed.
+        AccessFailed = "ACCESS_FAILED",
+        /// `INVALID_TOKEN`: the bearer token is missing, expired or invalid.
+        InvalidToken = "INVALID_TOKEN",
+        /// `INSUFFICIENT_PERMISSIONS`: the worker application lacks a role.
+        InsufficientPermissions = "INSUFFICIENT_PERMISSIONS",
+        /// `LICENSE_EXCEEDED`.
+        LicenseExceeded = "LICENSE_EXCEEDED",
+        /// `NOT_FOUND`: unknown ID, or an expired flow.
+        NotFound = "NOT_FOUND",
+        /// `REQUEST_LIMITED`: rate limited.
+        RequestLimited = "REQUEST_LIMITED",
+        /// `LIMIT_EXCEEDED`.
+        LimitExceeded = "LIMIT_EXCEEDED",
+        /// `QUOTA_EXCEEDED`.
+        QuotaExceeded = "QUOTA_EXCEEDED",
+        /// `UNEXPECTED_ERROR`: a server fault.
+        UnexpectedError = "UNEXPECTED_ERROR",
     }
 }
 
 /// PingOne's error body: `{ id, code, message, details[] }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// Correlates with PingOne's logs; quote it to Ping support.
     #[serde(default)]
@@ -132,6 +78,7 @@ pub struct ErrorBody {
 
 /// One entry of `details[]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// The detail code, as sent.
     #[serde(default)]
@@ -172,6 +119,7 @@ impl ErrorBody {
 
 /// An OAuth error body (RFC 6749 §5.2): `{ error, error_description, error_uri }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OAuthErrorBody {
     /// `invalid_grant`, `invalid_client`, ...
     pub error: String,
@@ -290,6 +238,16 @@ mod tests {
         }
         assert_eq!(ErrorCode::parse("SOMETHING_NEW"), ErrorCode::Unknown("SOMETHING_NEW".into()));
         assert_eq!(ErrorCode::parse("SOMETHING_NEW").as_str(), "SOMETHING_NEW");
+    }
+
+    /// `string_enum!` gives serde in both directions, as the plain string, unknown values verbatim.
+    #[test]
+    fn string_enum_serde_keeps_unknown_values_verbatim() {
+        let codes: Vec<ErrorCode> = serde_json::from_str(r#"["INVALID_OTP","Brand_New code"]"#).unwrap();
+        assert_eq!(codes, [ErrorCode::InvalidOtp, ErrorCode::Unknown("Brand_New code".into())]);
+        assert_eq!(serde_json::to_string(&codes).unwrap(), r#"["INVALID_OTP","Brand_New code"]"#);
+        assert_eq!(ErrorCode::Unknown("X".into()).to_string(), "X");
+        assert!(serde_json::from_str::<ErrorCode>("17").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::error::{Error, TransportError, TransportKind};
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
+use crate::step::{Operation, Step};
 
 /// The correlation header PingOne accepts on every call (at most 100 characters).
 pub const CORRELATION_HEADER: &str = "x-ping-external-transaction-id";
@@ -50,9 +51,11 @@ impl Default for HttpConfig {
 /// One finished attempt, as reported to an [`ExchangeObserver`]. It holds no secret: the path
 /// without its query, the status, the time taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Exchange {
-    /// The operation label (`step 9: create user`).
-    pub operation: String,
+    /// What the request was for (`step 9: create user`); [`Operation::step`] gives the
+    /// workflow step it is or serves.
+    pub operation: Operation,
     /// The method.
     pub method: Method,
     /// The URL path, without the query string.
@@ -143,6 +146,7 @@ impl HttpClient {
         loop {
             let span = tracing::info_span!(
                 "pingone.http",
+                step = request.operation.step().map(Step::number),
                 operation = %request.operation,
                 method = %request.method,
                 path = %request.url.path(),
@@ -155,7 +159,7 @@ impl HttpClient {
             let result = self.attempt(request, &correlation_id).instrument(span.clone()).await;
             if let Some(observer) = &self.observer {
                 observer.on_exchange(&Exchange {
-                    operation: request.operation.to_string(),
+                    operation: request.operation.clone(),
                     method: request.method.clone(),
                     path: request.url.path().to_owned(),
                     status: match &result {
@@ -265,7 +269,7 @@ fn jitter() -> f64 {
 
 /// A random UUID-shaped correlation ID.
 #[must_use]
-pub fn new_correlation_id() -> String {
+pub(crate) fn new_correlation_id() -> String {
     let (a, b) = (random_u64(), random_u64());
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

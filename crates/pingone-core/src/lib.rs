@@ -8,7 +8,7 @@
 //! use std::sync::Arc;
 //! use pingone_core::{
 //!     ClientSecret, Endpoints, EnvironmentId, HttpClient, ManagementTransport, Region,
-//!     SecretAuthMethod, WorkerCredentials, WorkerTokenProvider,
+//!     Step, WorkerCredentials, WorkerTokenProvider,
 //! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,42 +18,47 @@
 //! let tokens = Arc::new(WorkerTokenProvider::new(
 //!     http.clone(),
 //!     endpoints.clone(),
-//!     WorkerCredentials {
-//!         environment: environment.clone(),
-//!         client_id: "worker-client-id".into(),
-//!         client_secret: ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
-//!         auth_method: SecretAuthMethod::Basic,
-//!     },
+//!     WorkerCredentials::basic(
+//!         environment.clone(),
+//!         "worker-client-id",
+//!         ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
+//!     ),
 //! ));
 //! let management = ManagementTransport::new(http, endpoints, environment, tokens);
 //! let resources: Vec<serde_json::Value> = management
-//!     .list_all("list resources", management.url(&["resources"]), "resources")
+//!     .list_all(Step::ListResources, management.url(&["resources"]), "resources")
 //!     .await?;
 //! println!("{} resources", resources.len());
 //! # Ok(()) }
 //! ```
 
-pub mod clock;
+mod client_auth;
+mod clock;
 pub mod danger;
-pub mod endpoints;
-pub mod error;
-pub mod error_body;
-pub mod http;
-pub mod id;
-pub mod management;
-pub mod request;
-pub mod response;
-pub mod retry;
-pub mod secret;
-pub mod token;
+mod endpoints;
+mod error;
+mod error_body;
+mod http;
+mod id;
+#[doc(hidden)]
+pub mod internal;
+mod management;
+mod request;
+mod response;
+mod retry;
+mod secret;
+mod step;
+mod string_enum;
+mod token;
 
+pub use client_auth::ClientAuth;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use endpoints::{EndpointError, Endpoints, Region};
-pub use error::{ApiError, Error, OAuthError, RequestContext, TransportKind};
-pub use error_body::{ErrorBody, ErrorCode, ErrorDetail};
-pub use http::{Exchange, ExchangeObserver, HttpClient, HttpConfig};
-pub use id::{EnvironmentId, Id, Ref};
-pub use management::{Link, ManagementTransport};
+pub use endpoints::{EndpointError, Endpoints, Region, UnknownRegion};
+pub use error::{ApiError, Error, OAuthError, RequestContext, TransportError, TransportKind, UnexpectedResponse};
+pub use error_body::{ErrorBody, ErrorCode, ErrorDetail, OAuthErrorBody};
+pub use http::{CORRELATION_HEADER, Exchange, ExchangeObserver, HttpClient, HttpConfig};
+pub use id::{EnvironmentId, Id, InvalidEnvironmentId, Ref};
+pub use management::ManagementTransport;
 pub use request::ApiRequest;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
@@ -61,7 +66,8 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CookieValue, IdToken, Otp, Password, PkceVerifier, RefreshToken,
     StateToken,
 };
-pub use token::{SecretAuthMethod, WorkerCredentials, WorkerTokenProvider};
+pub use step::{ObjectKind, Operation, Step};
+pub use token::{WorkerCredentials, WorkerSecretRequired, WorkerTokenProvider};
 
 /// Re-exported so that callers can name methods and URLs without depending on `reqwest`.
 pub use reqwest::header::HeaderMap;

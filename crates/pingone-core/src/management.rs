@@ -14,10 +14,11 @@ use crate::http::HttpClient;
 use crate::id::EnvironmentId;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
+use crate::step::Operation;
 use crate::token::WorkerTokenProvider;
 
 /// The most pages a listing follows before giving up (a guard against a server that loops).
-pub const MAX_PAGES: usize = 1000;
+pub(crate) const MAX_PAGES: usize = 1000;
 
 /// Sends management-API requests for one environment with the worker token.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl ManagementTransport {
     pub async fn send(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         if !self.endpoints.is_management_origin(request.url()) {
             return Err(Error::Build {
-                operation: request.operation().to_owned().into(),
+                operation: request.operation().clone(),
                 message: "refusing to send the worker token to a host other than the management base".into(),
             });
         }
@@ -107,18 +108,19 @@ impl ManagementTransport {
     ///
     /// # Errors
     /// As [`ManagementTransport::send`]; [`Error::Protocol`] when a `next` link points at
-    /// another host, repeats a page, or the pages exceed [`MAX_PAGES`].
+    /// another host, repeats a page, or the pages exceed 1000.
     pub async fn list_all<T: DeserializeOwned>(
         &self,
-        operation: &'static str,
+        operation: impl Into<Operation>,
         first: Url,
         embedded: &str,
     ) -> Result<Vec<T>, Error> {
+        let operation = operation.into();
         let mut items = Vec::new();
         let mut seen = HashSet::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
-            let request = ApiRequest::new(operation, Method::GET, url.clone());
+            let request = ApiRequest::new(operation.clone(), Method::GET, url.clone());
             if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
                 return Err(Error::Protocol {
                     context: Box::new(request.context()),
@@ -160,8 +162,7 @@ struct PageLinks {
 }
 
 /// A HAL link, `{ "href": "..." }`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Link {
-    /// The target.
-    pub href: String,
+#[derive(Deserialize)]
+struct Link {
+    href: String,
 }

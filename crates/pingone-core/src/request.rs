@@ -1,20 +1,19 @@
 //! One HTTP request to PingOne, as data: replayable for retries, safe to `Debug`.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Serialize;
 
+use crate::client_auth::ClientAuth;
 use crate::error::{Error, RequestContext};
 use crate::retry::is_idempotent;
 use crate::secret::{AccessToken, ClientSecret};
+use crate::step::Operation;
 
-/// `application/json`.
-pub const JSON: &str = "application/json";
 /// `application/x-www-form-urlencoded`.
-pub const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A request to PingOne.
 ///
@@ -22,7 +21,7 @@ pub const FORM: &str = "application/x-www-form-urlencoded";
 /// credentials, never the body.
 #[derive(Clone)]
 pub struct ApiRequest {
-    pub(crate) operation: Cow<'static, str>,
+    pub(crate) operation: Operation,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
@@ -32,10 +31,11 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A request for `operation` (a short label used in errors and traces, e.g.
-    /// `step 9: create user`).
+    /// A request for `operation`: a [`Step`](crate::Step), another [`Operation`], or a label of
+    /// your own (a `&'static str` or `String` becomes [`Operation::Custom`]). It names the
+    /// request in errors and traces.
     #[must_use]
-    pub fn new(operation: impl Into<Cow<'static, str>>, method: Method, url: Url) -> Self {
+    pub fn new(operation: impl Into<Operation>, method: Method, url: Url) -> Self {
         let retry_safe = is_idempotent(&method);
         Self {
             operation: operation.into(),
@@ -79,6 +79,24 @@ impl ApiRequest {
             .unwrap_or_default();
         self.body = Some((HeaderValue::from_static(FORM), encoded.into_bytes()));
         self
+    }
+
+    /// A token-endpoint form body (`fields`), with the client authenticated as `auth` says:
+    /// HTTP Basic for [`ClientAuth::SecretBasic`], `client_id` and `client_secret` fields for
+    /// [`ClientAuth::SecretPost`], `client_id` alone for [`ClientAuth::None`].
+    ///
+    /// # Errors
+    /// [`Error::Build`] if the Basic header cannot be formed.
+    pub fn token_form(self, fields: &[(&str, &str)], client_id: &str, auth: &ClientAuth) -> Result<Self, Error> {
+        let mut all = fields.to_vec();
+        match auth {
+            ClientAuth::SecretBasic(secret) => return self.form(&all).basic_auth(client_id, secret),
+            ClientAuth::SecretPost(secret) => {
+                all.extend([("client_id", client_id), ("client_secret", secret.secret())]);
+            }
+            ClientAuth::None => all.push(("client_id", client_id)),
+        }
+        Ok(self.form(&all))
     }
 
     /// `Authorization: Bearer <token>` (marked sensitive: never printed).
@@ -152,9 +170,9 @@ impl ApiRequest {
         &self.url
     }
 
-    /// The operation label.
+    /// What the request is for.
     #[must_use]
-    pub fn operation(&self) -> &str {
+    pub fn operation(&self) -> &Operation {
         &self.operation
     }
 
@@ -239,6 +257,24 @@ mod tests {
         let header = request.headers.get(AUTHORIZATION).unwrap().to_str().unwrap();
         let decoded = base64::engine::general_purpose::STANDARD.decode(header.trim_start_matches("Basic ")).unwrap();
         assert_eq!(decoded, b"id:a%3Ab+c");
+    }
+
+    #[test]
+    fn token_form_authenticates_the_client_each_way() {
+        let url = Url::parse("https://auth.pingone.com/env/as/token").unwrap();
+        let secret = ClientSecret::new("s3");
+        let fields = [("grant_type", "client_credentials")];
+        let form = |auth: &ClientAuth| {
+            let request = ApiRequest::new("token", Method::POST, url.clone()).token_form(&fields, "app", auth).unwrap();
+            let body = String::from_utf8(request.body.clone().unwrap().1).unwrap();
+            (body, request.headers.contains_key(AUTHORIZATION))
+        };
+        assert_eq!(form(&ClientAuth::SecretBasic(secret.clone())), ("grant_type=client_credentials".into(), true));
+        assert_eq!(
+            form(&ClientAuth::SecretPost(secret)),
+            ("grant_type=client_credentials&client_id=app&client_secret=s3".into(), false)
+        );
+        assert_eq!(form(&ClientAuth::None), ("grant_type=client_credentials&client_id=app".into(), false));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
 use crate::retry::parse_retry_after;
 
 /// The number of body characters kept in error messages.
-pub const SNIPPET_CHARS: usize = 200;
+pub(crate) const SNIPPET_CHARS: usize = 200;
 
 /// A complete response: status, headers and the body (already read, within the size cap).
 ///
@@ -27,18 +27,6 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    /// Builds a response by hand (for tests of code that consumes responses).
-    #[must_use]
-    pub fn from_parts(
-        context: RequestContext,
-        status: u16,
-        headers: HeaderMap,
-        body: Vec<u8>,
-        sensitive: bool,
-    ) -> Self {
-        Self { context, status, headers, body, sensitive }
-    }
-
     /// The HTTP status.
     #[must_use]
     pub fn status(&self) -> u16 {
@@ -172,11 +160,11 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
         let context = RequestContext {
-            operation: "step 2: list resources".into(),
+            operation: crate::Step::ListResources.into(),
             method: reqwest::Method::GET,
             path: "/v1/r".into(),
         };
-        ApiResponse::from_parts(context, status, headers, body.to_vec(), false)
+        ApiResponse { context, status, headers, body: body.to_vec(), sensitive: false }
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Default for RetryPolicy {
 
 /// What one attempt produced, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptOutcome<'a> {
+pub(crate) enum AttemptOutcome<'a> {
     /// A response with this status and `Retry-After` header value.
     Status {
         /// The HTTP status.
@@ -58,7 +58,7 @@ pub enum AttemptOutcome<'a> {
 
 /// The decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
+pub(crate) enum RetryDecision {
     /// Wait this long, then try again.
     RetryAfter(Duration),
     /// Return the outcome to the caller.
@@ -67,7 +67,7 @@ pub enum RetryDecision {
 
 /// Whether a method is idempotent by definition (RFC 9110 §9.2.2).
 #[must_use]
-pub fn is_idempotent(method: &reqwest::Method) -> bool {
+pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
     use reqwest::Method;
     [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS].contains(method)
 }
@@ -85,7 +85,7 @@ impl RetryPolicy {
     /// (true for idempotent methods); `elapsed` is the time since the first attempt; `jitter` is
     /// a random number in `[0, 1)`; `now` is used to read an HTTP-date `Retry-After`.
     #[must_use]
-    pub fn decide(
+    pub(crate) fn decide(
         &self,
         retry_safe: bool,
         outcome: AttemptOutcome<'_>,
@@ -121,7 +121,7 @@ impl RetryPolicy {
     /// The exponential back-off before attempt `attempt + 1`: `base * 2^(attempt-1)`, capped at
     /// `max_delay`, scaled into `[50%, 100%)` by `jitter`.
     #[must_use]
-    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(20);
         let raw = self.base_delay.saturating_mul(1u32 << exp).min(self.max_delay);
         raw.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
@@ -135,57 +135,18 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` value: delay seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37
-/// GMT`) turned into the time left from `now` (zero if past).
+/// GMT`, read by the `httpdate` crate) turned into the time left from `now` (zero if past).
+/// Anything else — including a date or a number of seconds too large to represent — is
+/// ignored (`None`), never a panic.
 #[must_use]
-pub fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
     let raw = raw.trim();
-    if let Ok(seconds) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        // A huge number of seconds does not fit a u64: ignored like any other unusable value.
+        return raw.parse::<u64>().ok().map(Duration::from_secs);
     }
-    let at = parse_imf_fixdate(raw)?;
+    let at = httpdate::parse_http_date(raw).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-fn parse_imf_fixdate(raw: &str) -> Option<SystemTime> {
-    // "Sun, 06 Nov 1994 08:49:37 GMT"
-    let mut parts = raw.split_whitespace();
-    let _weekday = parts.next()?;
-    let day: u64 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: u64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(str::parse::<u64>);
-    let (h, m, s) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day)?;
-    let secs = days.checked_mul(86_400)?.checked_add(h * 3600 + m * 60 + s)?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
-    let y = if month <= 2 { year.checked_sub(1)? } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).checked_sub(719_468)
 }
 
 #[cfg(test)]
@@ -292,15 +253,48 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + NOW;
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now), Some(Duration::from_secs(60)));
-        assert_eq!(parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(SystemTime::UNIX_EPOCH));
-        assert_eq!(
-            parse_imf_fixdate("Tue, 29 Feb 2000 12:00:00 GMT"),
-            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(951_825_600))
-        );
+        let epoch = SystemTime::UNIX_EPOCH;
+        assert_eq!(parse_retry_after("Thu, 01 Jan 1970 00:00:10 GMT", epoch), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after("Tue, 29 Feb 2000 12:00:00 GMT", epoch), Some(Duration::from_secs(951_825_600)));
         for bad in
             ["", "Sun, 06 Nov 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT", "-1", "1.5"]
         {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
+    }
+
+    /// An absurd date or delay is ignored (the caller then backs off as without the header); it
+    /// never panics, in debug builds (overflow checks) or release builds.
+    #[test]
+    fn absurd_values_are_ignored_without_panicking() {
+        let now = SystemTime::UNIX_EPOCH + NOW;
+        for absurd in [
+            "Sun, 06 Nov 99999 08:49:37 GMT",
+            "Fri, 31 Dec 9999999999999999999 23:59:59 GMT",
+            "99999999999999999999999999999999",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_retry_after(absurd, now), None, "{absurd}");
+        }
+        // The largest delay that fits is read, and the policy caps it.
+        assert_eq!(parse_retry_after("18446744073709551615", now), Some(Duration::from_secs(u64::MAX)));
+        let got = policy().decide(
+            true,
+            AttemptOutcome::Status { status: 429, retry_after: Some("18446744073709551615") },
+            1,
+            Duration::ZERO,
+            1.0,
+            now,
+        );
+        assert_eq!(got, RetryDecision::RetryAfter(Duration::from_secs(10)));
+        let got = policy().decide(
+            true,
+            AttemptOutcome::Status { status: 503, retry_after: Some("Sun, 06 Nov 99999 08:49:37 GMT") },
+            2,
+            Duration::ZERO,
+            1.0,
+            now,
+        );
+        assert_eq!(got, RetryDecision::RetryAfter(Duration::from_millis(200)), "ignored: plain back-off");
     }
 }

@@ -9,7 +9,7 @@ use zeroize::Zeroize;
 
 /// Compares two byte strings in time that depends only on their lengths.
 #[must_use]
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

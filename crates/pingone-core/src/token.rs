@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use crate::client_auth::ClientAuth;
 use crate::clock::SharedClock;
 use crate::endpoints::Endpoints;
 use crate::error::Error;
@@ -15,29 +16,76 @@ use crate::http::HttpClient;
 use crate::id::EnvironmentId;
 use crate::request::ApiRequest;
 use crate::secret::{AccessToken, ClientSecret};
+use crate::step::Operation;
 
-/// How a client authenticates at the token endpoint with its secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SecretAuthMethod {
-    /// `Authorization: Basic` (PingOne's default for worker applications).
-    #[default]
-    Basic,
-    /// `client_id` and `client_secret` as form fields.
-    Post,
-}
-
-/// A worker application's credentials.
+/// A worker application's credentials: its environment, client ID and secret.
+///
+/// A worker application always authenticates with its secret, so [`ClientAuth::None`] is refused
+/// when the credentials are made.
 #[derive(Debug, Clone)]
 pub struct WorkerCredentials {
-    /// The environment that holds the worker application (it may differ from the environment
-    /// being configured).
-    pub environment: EnvironmentId,
+    environment: EnvironmentId,
+    client_id: String,
+    auth: ClientAuth,
+}
+
+/// [`ClientAuth::None`] was given for a worker application, which needs its secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a worker application authenticates with its client secret: use ClientAuth::SecretBasic or ClientAuth::SecretPost, not ClientAuth::None"
+)]
+#[non_exhaustive]
+pub struct WorkerSecretRequired;
+
+impl WorkerCredentials {
+    /// Credentials that present the secret as `auth` says.
+    ///
+    /// `environment` is the environment that holds the worker application (it may differ from the
+    /// environment being configured).
+    ///
+    /// # Errors
+    /// [`WorkerSecretRequired`] for [`ClientAuth::None`].
+    pub fn new(
+        environment: EnvironmentId,
+        client_id: impl Into<String>,
+        auth: ClientAuth,
+    ) -> Result<Self, WorkerSecretRequired> {
+        if auth.secret().is_none() {
+            return Err(WorkerSecretRequired);
+        }
+        Ok(Self { environment, client_id: client_id.into(), auth })
+    }
+
+    /// Credentials that present the secret with HTTP Basic (`CLIENT_SECRET_BASIC`, PingOne's
+    /// default for worker applications).
+    #[must_use]
+    pub fn basic(environment: EnvironmentId, client_id: impl Into<String>, secret: ClientSecret) -> Self {
+        Self { environment, client_id: client_id.into(), auth: ClientAuth::SecretBasic(secret) }
+    }
+
+    /// Credentials that present the secret as form fields (`CLIENT_SECRET_POST`).
+    #[must_use]
+    pub fn post(environment: EnvironmentId, client_id: impl Into<String>, secret: ClientSecret) -> Self {
+        Self { environment, client_id: client_id.into(), auth: ClientAuth::SecretPost(secret) }
+    }
+
+    /// The environment that holds the worker application.
+    #[must_use]
+    pub fn environment(&self) -> &EnvironmentId {
+        &self.environment
+    }
+
     /// The worker application's client ID.
-    pub client_id: String,
-    /// Its secret.
-    pub client_secret: ClientSecret,
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// How the secret is presented.
-    pub auth_method: SecretAuthMethod,
+    #[must_use]
+    pub fn auth(&self) -> &ClientAuth {
+        &self.auth
+    }
 }
 
 #[derive(Deserialize)]
@@ -138,20 +186,11 @@ impl WorkerTokenProvider {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let url = self.endpoints.token_url(&self.credentials.environment);
         let creds = &self.credentials;
-        let request = ApiRequest::new("get worker token", Method::POST, url)
+        let request = ApiRequest::new(Operation::WorkerToken, Method::POST, url)
             .sensitive_response()
             // A client_credentials request has no side effect: repeating it is safe.
             .retry_safe(true);
-        let request = match creds.auth_method {
-            SecretAuthMethod::Basic => request
-                .form(&[("grant_type", "client_credentials")])
-                .basic_auth(&creds.client_id, &creds.client_secret)?,
-            SecretAuthMethod::Post => request.form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &creds.client_id),
-                ("client_secret", creds.client_secret.secret()),
-            ]),
-        };
+        let request = request.token_form(&[("grant_type", "client_credentials")], &creds.client_id, &creds.auth)?;
         let requested_at = self.clock.now();
         let response = self.http.execute(&request).await?.error_for_status()?;
         let parsed: TokenResponse = response.json()?;
@@ -162,5 +201,21 @@ impl WorkerTokenProvider {
         let margin = REFRESH_MARGIN.min(lifetime / 2);
         tracing::debug!(lifetime_s = lifetime.as_secs(), "worker token fetched");
         Ok(Cached { token: parsed.access_token, refresh_at: requested_at + (lifetime - margin) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_without_a_secret_is_refused_when_made() {
+        let env = || EnvironmentId::new("env-1").unwrap_or_else(|_| unreachable!());
+        assert_eq!(WorkerCredentials::new(env(), "w", ClientAuth::None).err(), Some(WorkerSecretRequired));
+        let post = WorkerCredentials::new(env(), "w", ClientAuth::SecretPost(ClientSecret::new("s")));
+        assert_eq!(post.map(|c| c.auth().method_name()).ok(), Some("CLIENT_SECRET_POST"));
+        let basic = WorkerCredentials::basic(env(), "w", ClientSecret::new("s"));
+        assert_eq!((basic.client_id(), basic.auth().method_name()), ("w", "CLIENT_SECRET_BASIC"));
+        assert!(!format!("{basic:?}").contains("\"s\""), "{basic:?}");
     }
 }

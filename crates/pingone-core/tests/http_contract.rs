@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use httpmock::prelude::*;
 use pingone_core::{
     ApiRequest, ClientSecret, Endpoints, EnvironmentId, Error, HttpClient, HttpConfig, ManagementTransport,
-    ManualClock, Method, RetryPolicy, SecretAuthMethod, Url, WorkerCredentials, WorkerTokenProvider,
+    ManualClock, Method, RetryPolicy, Step, Url, WorkerCredentials, WorkerTokenProvider,
 };
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";
@@ -33,12 +33,7 @@ fn endpoints(server: &MockServer) -> Endpoints {
 
 fn provider(server: &MockServer, clock: &ManualClock) -> Arc<WorkerTokenProvider> {
     let http = HttpClient::with_config(fast_retries()).unwrap();
-    let creds = WorkerCredentials {
-        environment: env(),
-        client_id: "worker".into(),
-        client_secret: ClientSecret::new("worker-secret"),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let creds = WorkerCredentials::basic(env(), "worker", ClientSecret::new("worker-secret"));
     Arc::new(WorkerTokenProvider::new(http, endpoints(server), creds).with_clock(Arc::new(clock.clone())))
 }
 
@@ -93,14 +88,15 @@ async fn post_answered_500_is_not_retried() {
         .await;
     let http = HttpClient::with_config(fast_retries()).unwrap();
     let url = Url::parse(&server.url("/v1/environments/x/users")).unwrap();
-    let request = ApiRequest::new("step 9: create user", Method::POST, url)
+    let request = ApiRequest::new(Step::CreateUser, Method::POST, url)
         .json("application/json", &serde_json::json!({"username": "ada"}))
         .unwrap();
     let err = http.execute(&request).await.unwrap().error_for_status().unwrap_err();
     assert_eq!(failing.calls_async().await, 1);
     assert_eq!(err.status(), Some(500));
     assert_eq!(err.api_code(), Some(pingone_core::ErrorCode::UnexpectedError));
-    assert_eq!(err.operation(), Some("step 9: create user"));
+    assert_eq!(err.step(), Some(Step::CreateUser));
+    assert!(err.to_string().starts_with("step 9: create user (POST /v1/environments/x/users): "), "{err}");
 }
 
 #[tokio::test]
@@ -151,7 +147,7 @@ async fn redirects_are_not_followed_and_correlation_id_is_sent() {
         .await;
     let http = HttpClient::new().unwrap();
     let url = Url::parse(&server.url("/env/as/authorize?client_id=x")).unwrap();
-    let response = http.execute(&ApiRequest::new("step 14: authorize", Method::GET, url)).await.unwrap();
+    let response = http.execute(&ApiRequest::new(Step::Authorize, Method::GET, url)).await.unwrap();
     assert_eq!(response.status(), 302);
     assert_eq!(response.location(), Some("https://elsewhere.example.test/?flowId=abc"));
     assert_eq!(redirect.calls_async().await, 1);
@@ -213,12 +209,7 @@ async fn client_secret_post_sends_form_fields() {
         })
         .await;
     let http = HttpClient::new().unwrap();
-    let creds = WorkerCredentials {
-        environment: env(),
-        client_id: "worker".into(),
-        client_secret: ClientSecret::new("worker-secret"),
-        auth_method: SecretAuthMethod::Post,
-    };
+    let creds = WorkerCredentials::post(env(), "worker", ClientSecret::new("worker-secret"));
     let tokens = WorkerTokenProvider::new(http, endpoints(&server), creds);
     tokens.token().await.unwrap();
     assert_eq!(token.calls_async().await, 1);

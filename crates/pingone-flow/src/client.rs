@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pingone_core::{ApiRequest, ApiResponse, EnvironmentId, HttpClient, Method, SharedClock, StateToken, Url};
-use pingone_core::{Endpoints, PkceVerifier};
+use pingone_core::{Endpoints, Operation, PkceVerifier, Step};
 use serde_json::Value;
 use tracing::Instrument as _;
 
@@ -233,10 +233,10 @@ impl SignOnClient {
     }
 
     /// Refuses a stage that another client (environment, auth origin or application) made.
-    pub(crate) fn check_stage(&self, ctx: &FlowContext, step: &'static str) -> Result<(), FlowError> {
+    pub(crate) fn check_stage(&self, ctx: &FlowContext, step: &Operation) -> Result<(), FlowError> {
         match ctx.binding.mismatch(self.inner.tags) {
             None => Ok(()),
-            Some(mismatch) => Err(FlowError::WrongClient { step, mismatch }),
+            Some(mismatch) => Err(FlowError::WrongClient { operation: step.clone(), mismatch }),
         }
     }
 
@@ -266,7 +266,7 @@ impl SignOnClient {
     /// [`FlowError::Authorization`] for an error redirect, [`FlowError::UnexpectedRedirect`] for a
     /// `Location` on an unexpected host, [`FlowError::Missing`] when `flowId` is absent.
     pub async fn authorize(&self) -> Result<Authorized, FlowError> {
-        const STEP: &str = "step 14: authorize";
+        const STEP: Operation = Operation::Step(Step::Authorize);
         let random = |bytes| random_token(self.inner.random, bytes).map_err(|_| FlowError::Random);
         let verifier = PkceVerifier::new(random(32)?);
         let state = StateToken::new(random(32)?);
@@ -275,7 +275,7 @@ impl SignOnClient {
         let policy = &self.inner.id_token_policy;
         if policy.needs_id_token() && !app.scopes.iter().any(|s| s == "openid") {
             return Err(FlowError::Misconfigured {
-                step: STEP,
+                operation: STEP,
                 what: "the ID-token requirements (MFA, acr, max_age) need the openid scope",
             });
         }
@@ -303,19 +303,22 @@ impl SignOnClient {
         cookies.absorb(response.headers(), &url, now);
         let (flow_id, status) = match response.status() {
             302 | 303 => {
-                let location = resolve_location(&response, &url, STEP)?;
+                let location = resolve_location(&response, &url, &STEP)?;
                 if let Some(error) = query_param(&location, "error") {
                     return Err(FlowError::Authorization {
-                        step: STEP,
+                        operation: STEP,
                         error,
                         description: query_param(&location, "error_description"),
                     });
                 }
                 if !self.sign_on_origin_allowed(&location) {
-                    return Err(FlowError::UnexpectedRedirect { step: STEP, location: redacted_location(&location) });
+                    return Err(FlowError::UnexpectedRedirect {
+                        operation: STEP,
+                        location: redacted_location(&location),
+                    });
                 }
                 let flow_id = query_param(&location, "flowId")
-                    .ok_or(FlowError::Missing { step: STEP, what: "flowId in the Location" })?;
+                    .ok_or(FlowError::Missing { operation: STEP, what: "flowId in the Location" })?;
                 (flow_id, String::new())
             }
             200 => {
@@ -331,7 +334,7 @@ impl SignOnClient {
             || flow_id.len() > 128
             || !flow_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(FlowError::Missing { step: STEP, what: "a well-formed flowId" });
+            return Err(FlowError::Missing { operation: STEP, what: "a well-formed flowId" });
         }
         span.record("flow_id", flow_id.as_str());
         tracing::info!(parent: &span, flow_id = %flow_id, "flow started");
@@ -360,9 +363,10 @@ impl SignOnClient {
     }
 
     /// `GET` the flow (steps 15 and re-reads).
-    pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: &'static str) -> Result<FlowResponse, FlowError> {
+    pub(crate) async fn read_flow(&self, ctx: &mut FlowContext, step: &Operation) -> Result<FlowResponse, FlowError> {
         let url = self.flow_url(&ctx.flow_id);
-        let request = ApiRequest::new(step, Method::GET, url.clone()).cookies(&self.cookie_header(ctx, &url))?;
+        let request =
+            ApiRequest::new(step.clone(), Method::GET, url.clone()).cookies(&self.cookie_header(ctx, &url))?;
         let response = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await?;
         self.absorb_flow(ctx, response, &url, step)
     }
@@ -379,7 +383,7 @@ impl SignOnClient {
     pub(crate) async fn post_action(
         &self,
         ctx: &mut FlowContext,
-        step: &'static str,
+        step: &Operation,
         action: &'static str,
         body: &Value,
         replay: Replay,
@@ -390,7 +394,7 @@ impl SignOnClient {
         let mut attempt = 1;
         let url = self.flow_url(&ctx.flow_id);
         loop {
-            let request = ApiRequest::new(step, Method::POST, url.clone())
+            let request = ApiRequest::new(step.clone(), Method::POST, url.clone())
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
                 .cookies(&self.cookie_header(ctx, &url))?
                 // Never repeated by the HTTP layer either: this loop decides.
@@ -405,7 +409,7 @@ impl SignOnClient {
                     Ok(response) => response.into_error(),
                     Err(error) => error,
                 };
-                return Err(FlowError::OutcomeUnknown { step, error, stage: None });
+                return Err(FlowError::OutcomeUnknown { operation: step.clone(), error, stage: None });
             }
             if !unknown || attempt >= attempts {
                 return match self.absorb_flow(ctx, outcome?, &url, step) {
@@ -423,7 +427,7 @@ impl SignOnClient {
             tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
             let current = self.read_flow(ctx, step).await?;
             if current.status != before || !current.offers(action) {
-                tracing::debug!(step, "the action was processed although its answer was lost");
+                tracing::debug!(operation = %step, "the action was processed although its answer was lost");
                 return Ok(current);
             }
             attempt = attempt.saturating_add(1);
@@ -435,13 +439,17 @@ impl SignOnClient {
     pub(crate) async fn explain_refusal(
         &self,
         ctx: &mut FlowContext,
-        step: &'static str,
+        step: &Operation,
         error: pingone_core::Error,
     ) -> FlowError {
+        // PingOne judged this very code against this flow: an answer, not a stale stage.
+        if error.has_code(&pingone_core::ErrorCode::InvalidOtp) {
+            return FlowError::Http(error);
+        }
         let expected = ctx.status.clone();
         match self.read_flow(ctx, step).await {
             Ok(flow) if flow.status != expected => {
-                FlowError::StaleStage { step, current: Some(FlowStatus::parse(&flow.status)) }
+                FlowError::StaleStage { operation: step.clone(), current: Some(FlowStatus::parse(&flow.status)) }
             }
             Ok(_) => FlowError::Http(error),
             Err(e) => e,
@@ -450,12 +458,12 @@ impl SignOnClient {
 
     /// The flow answered `404`: expired, or — when it answered recently — finished by another
     /// copy of this stage.
-    pub(crate) fn gone(&self, ctx: &FlowContext, step: &'static str) -> FlowError {
+    pub(crate) fn gone(&self, ctx: &FlowContext, step: &Operation) -> FlowError {
         let now = self.inner.clock.now().duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if now.saturating_sub(ctx.last_answer) < FLOW_LIFETIME.as_secs() {
-            FlowError::StaleStage { step, current: None }
+            FlowError::StaleStage { operation: step.clone(), current: None }
         } else {
-            FlowError::Expired { step }
+            FlowError::Expired { operation: step.clone() }
         }
     }
 
@@ -469,7 +477,7 @@ impl SignOnClient {
         ctx: &mut FlowContext,
         response: ApiResponse,
         url: &Url,
-        step: &'static str,
+        step: &Operation,
     ) -> Result<FlowResponse, FlowError> {
         let now = self.inner.clock.now();
         ctx.cookies.absorb(response.headers(), url, now);
@@ -478,7 +486,7 @@ impl SignOnClient {
         }
         let flow: FlowResponse = response.json()?;
         if flow.id != ctx.flow_id {
-            return Err(FlowError::FlowMismatch { step });
+            return Err(FlowError::FlowMismatch { operation: step.clone() });
         }
         ctx.status = flow.status.clone();
         ctx.touch(now);
@@ -491,14 +499,20 @@ impl SignOnClient {
 }
 
 /// The span of one flow step: the step and the flow ID, never a secret.
-pub(crate) fn flow_span(step: &'static str, ctx: &FlowContext) -> tracing::Span {
-    tracing::info_span!("pingone.flow", step, flow_id = %ctx.flow_id, status = %ctx.status)
+pub(crate) fn flow_span(step: &Operation, ctx: &FlowContext) -> tracing::Span {
+    tracing::info_span!(
+        "pingone.flow",
+        step = step.step().map(Step::number),
+        operation = %step,
+        flow_id = %ctx.flow_id,
+        status = %ctx.status
+    )
 }
 
 /// The `Location` of a redirect, resolved against the request URL.
-pub(crate) fn resolve_location(response: &ApiResponse, base: &Url, step: &'static str) -> Result<Url, FlowError> {
-    let raw = response.location().ok_or(FlowError::Missing { step, what: "the Location header" })?;
-    base.join(raw).map_err(|_| FlowError::Missing { step, what: "a valid Location URL" })
+pub(crate) fn resolve_location(response: &ApiResponse, base: &Url, step: &Operation) -> Result<Url, FlowError> {
+    let raw = response.location().ok_or(FlowError::Missing { operation: step.clone(), what: "the Location header" })?;
+    base.join(raw).map_err(|_| FlowError::Missing { operation: step.clone(), what: "a valid Location URL" })
 }
 
 /// A query parameter of a URL.

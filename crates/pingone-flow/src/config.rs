@@ -1,19 +1,7 @@
 //! The application's settings, as the sign-on needs them (plain data: provisioning or your own
 //! configuration supplies them).
 
-use pingone_core::ClientSecret;
-
-/// How the application authenticates at the token endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClientAuth {
-    /// `CLIENT_SECRET_BASIC`: HTTP Basic with the secret.
-    SecretBasic(ClientSecret),
-    /// `CLIENT_SECRET_POST`: `client_id` and `client_secret` form fields.
-    SecretPost(ClientSecret),
-    /// `NONE`: a public client; PKCE alone binds the code.
-    None,
-}
+use pingone_core::ClientAuth;
 
 /// The OIDC application the user signs on to.
 #[derive(Debug, Clone)]

@@ -1,5 +1,7 @@
 //! Every way a sign-on step can fail, as a typed value that names the step.
 
+use pingone_core::{Operation, Step};
+
 use crate::status::FlowStatus;
 
 /// Why an ID token was refused.
@@ -97,16 +99,16 @@ pub enum FlowError {
     #[error(transparent)]
     Http(#[from] pingone_core::Error),
     /// The flow is gone: unknown, or expired after 15 minutes without activity (`404`).
-    #[error("{step}: the flow expired or does not exist")]
+    #[error("{operation}: the flow expired or does not exist")]
     Expired {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
     },
     /// The flow ended in `FAILED`.
-    #[error("{step}: the flow failed ({})", code.as_deref().unwrap_or("no code"))]
+    #[error("{operation}: the flow failed ({})", code.as_deref().unwrap_or("no code"))]
     Failed {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// PingOne's error code, if the flow carries one.
         code: Option<String>,
         /// PingOne's message, if any.
@@ -114,24 +116,24 @@ pub enum FlowError {
     },
     /// Too many wrong passcodes: the flow failed and the user's devices are blocked for the
     /// policy's cool-down (also when a new sign-on meets that block: `DEVICE_LOCKED`).
-    #[error("step 17: too many wrong passcodes; locked{}", unlock_in.map(|d| format!(" for {} s", d.as_secs())).unwrap_or_default())]
+    #[error("{}: too many wrong passcodes; locked{}", Step::OtpCheck, unlock_in.map(|d| format!(" for {} s", d.as_secs())).unwrap_or_default())]
     Locked {
         /// How long until the devices unlock, when PingOne says.
         unlock_in: Option<std::time::Duration>,
     },
     /// The flow is in a status this step does not handle (kept as text).
-    #[error("{step}: unexpected flow status {status}")]
+    #[error("{operation}: unexpected flow status {status}")]
     UnexpectedStatus {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The status.
         status: FlowStatus,
     },
     /// The flow does not offer the action this step needs.
-    #[error("{step}: the flow in status {status} does not offer {action}")]
+    #[error("{operation}: the flow in status {status} does not offer {action}")]
     ActionNotOffered {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The action (`user.lookup`, `otp.check`, `device.select`).
         action: &'static str,
         /// The flow's status.
@@ -139,7 +141,7 @@ pub enum FlowError {
     },
     /// `user.lookup` was refused (unknown username, invalid value); the flow can be retried with
     /// the state handed back.
-    #[error("step 16: the username was refused: {error}")]
+    #[error("{}: the username was refused: {error}", Step::UserLookup)]
     UsernameRejected {
         /// PingOne's answer.
         error: pingone_core::Error,
@@ -147,7 +149,7 @@ pub enum FlowError {
         state: Box<crate::states::Authorized>,
     },
     /// A device ID that the flow did not offer. Nothing was sent: the stage is handed back.
-    #[error("device.select: the flow offers no device {device_id:?}")]
+    #[error("{}: the flow offers no device {device_id:?}", Operation::SelectDevice)]
     UnknownDevice {
         /// The ID asked for.
         device_id: String,
@@ -157,13 +159,13 @@ pub enum FlowError {
     /// The flow has moved on since this stage was made: another copy of it (a double submit,
     /// the back button, a second tab, a replayed stored stage) already advanced it. Nothing
     /// was changed by this attempt. Start over, or continue with the stage that advanced it.
-    #[error("{step}: the stage is stale; the flow {}", match current {
+    #[error("{operation}: the stage is stale; the flow {}", match current {
         Some(status) => format!("is now {status}"),
         None => "has already finished".to_owned(),
     })]
     StaleStage {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The flow's status now; `None` when the flow is gone although it answered minutes ago
         /// (resumed by another copy of the stage).
         current: Option<FlowStatus>,
@@ -173,72 +175,72 @@ pub enum FlowError {
     /// code twice, so it was not repeated. Where a stage can safely be retried from, it is
     /// handed back (`otp.check`, resend, device selection); `OtpRequired::refresh` reads where
     /// the flow stands.
-    #[error("{step}: the outcome is unknown ({error}); the request was not repeated")]
+    #[error("{operation}: the outcome is unknown ({error}); the request was not repeated")]
     OutcomeUnknown {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// What happened to the request.
         error: pingone_core::Error,
         /// The stage to decide from, where one can be retried.
         stage: Option<Box<crate::stage::SignOnStage>>,
     },
     /// The stage was made by a client for another environment, auth origin or application.
-    #[error("{step}: the stage belongs to another {mismatch}")]
+    #[error("{operation}: the stage belongs to another {mismatch}")]
     WrongClient {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// What differs.
         mismatch: crate::binding::BindingMismatch,
     },
     /// The operating system's random source failed: no PKCE verifier, `state` or `nonce` could
     /// be made, so no flow was started.
-    #[error("step 14: authorize: the system random number generator failed")]
+    #[error("{}: the system random number generator failed", Step::Authorize)]
     Random,
     /// A redirect to a host or path other than expected (authorize: the sign-on page; resume:
     /// the redirect URI). The location is reduced to scheme, host and path.
-    #[error("{step}: redirect to an unexpected location {location}")]
+    #[error("{operation}: redirect to an unexpected location {location}")]
     UnexpectedRedirect {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// Scheme, host and path of the `Location`.
         location: String,
     },
     /// A response lacks something the protocol requires (`flowId`, `code`, `Location`, ...).
-    #[error("{step}: {what} is missing")]
+    #[error("{operation}: {what} is missing")]
     Missing {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// What is missing.
         what: &'static str,
     },
     /// The `state` returned on the redirect differs from the one sent (constant-time compare).
-    #[error("step 18: the state returned on the redirect does not match the authorization request")]
+    #[error("{}: the state returned on the redirect does not match the authorization request", Step::Resume)]
     StateMismatch,
     /// The authorization server redirected with `error` / `error_description`.
-    #[error("{step}: authorization failed: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    #[error("{operation}: authorization failed: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Authorization {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// The OAuth `error`.
         error: String,
         /// The `error_description`.
         description: Option<String>,
     },
     /// The ID token was refused.
-    #[error("step 20: {0}")]
+    #[error("{}: {}", Step::TokenExchange, .0)]
     IdToken(#[from] IdTokenError),
     /// The flow response names another flow than this one.
-    #[error("{step}: the response is for another flow")]
+    #[error("{operation}: the response is for another flow")]
     FlowMismatch {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
     },
     /// The client's settings contradict each other (for example an ID-token requirement without
     /// the `openid` scope, which would leave it unchecked).
-    #[error("{step}: misconfigured client: {what}")]
+    #[error("{operation}: misconfigured client: {what}")]
     Misconfigured {
-        /// The step.
-        step: &'static str,
+        /// The step (or the operation serving one).
+        operation: Operation,
         /// What is wrong.
         what: &'static str,
     },
@@ -255,6 +257,38 @@ impl FlowError {
             FlowError::Expired { .. } => Some(404),
             _ => None,
         }
+    }
+
+    /// The step (or the operation serving one) that failed, if known.
+    #[must_use]
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            FlowError::Http(e) => e.operation().cloned(),
+            FlowError::Expired { operation }
+            | FlowError::Failed { operation, .. }
+            | FlowError::UnexpectedStatus { operation, .. }
+            | FlowError::ActionNotOffered { operation, .. }
+            | FlowError::UnexpectedRedirect { operation, .. }
+            | FlowError::Missing { operation, .. }
+            | FlowError::Authorization { operation, .. }
+            | FlowError::FlowMismatch { operation }
+            | FlowError::StaleStage { operation, .. }
+            | FlowError::OutcomeUnknown { operation, .. }
+            | FlowError::WrongClient { operation, .. }
+            | FlowError::Misconfigured { operation, .. } => Some(operation.clone()),
+            FlowError::Locked { .. } => Some(Step::OtpCheck.into()),
+            FlowError::UsernameRejected { .. } => Some(Step::UserLookup.into()),
+            FlowError::UnknownDevice { .. } => Some(Operation::SelectDevice),
+            FlowError::StateMismatch => Some(Step::Resume.into()),
+            FlowError::IdToken(_) => Some(Step::TokenExchange.into()),
+            FlowError::Random => Some(Step::Authorize.into()),
+        }
+    }
+
+    /// The workflow step that failed (or that the failed operation served), if known.
+    #[must_use]
+    pub fn step(&self) -> Option<Step> {
+        self.operation().as_ref().and_then(Operation::step)
     }
 
     /// Whether the flow cannot continue (start a new sign-on).

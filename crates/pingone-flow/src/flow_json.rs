@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 /// A device the flow offers, with its address masked by PingOne.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub struct DeviceOption {
     /// The device ID (pass it to `select`).
     pub id: String,

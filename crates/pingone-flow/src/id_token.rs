@@ -85,8 +85,6 @@ fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
     })
 }
 
-const STEP: &str = "step 20: verify ID token";
-
 /// The outcome of trying one token against a key set.
 enum Attempt {
     /// A key verified the signature; the claims are decoded (not yet checked).
@@ -169,6 +167,6 @@ pub(crate) async fn verify_id_token(
         leeway: client.inner.leeway.as_secs(),
     };
     check_claims(&claims, &client.inner.id_token_policy, &expected)?;
-    tracing::debug!(step = STEP, sub = %claims.sub, "ID token verified");
+    tracing::debug!(step = pingone_core::Step::TokenExchange.number(), sub = %claims.sub, "ID token verified");
     Ok(claims)
 }

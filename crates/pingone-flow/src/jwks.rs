@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::DecodingKey;
-use pingone_core::{ApiRequest, Method, Url};
+use pingone_core::{ApiRequest, Method, Operation, Url};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::OnceCell;
@@ -176,7 +176,7 @@ impl KeyCache {
         let response = client
             .inner
             .http
-            .execute(&ApiRequest::new("fetch JWKS", Method::GET, jwks_uri))
+            .execute(&ApiRequest::new(Operation::Jwks, Method::GET, jwks_uri))
             .await?
             .error_for_status()?;
         let jwks: Jwks = response.json()?;
@@ -199,7 +199,7 @@ async fn discover_jwks_uri(client: &SignOnClient) -> Result<Url, FlowError> {
     let response = client
         .inner
         .http
-        .execute(&ApiRequest::new("fetch OIDC discovery", Method::GET, url))
+        .execute(&ApiRequest::new(Operation::Discovery, Method::GET, url))
         .await?
         .error_for_status()?;
     let discovery: Discovery = response.json()?;

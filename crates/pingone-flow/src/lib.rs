@@ -5,8 +5,8 @@
 //! expired flow, a status this crate does not know) comes back as an enum or a typed error.
 //!
 //! ```no_run
-//! use pingone_core::{ClientSecret, Endpoints, HttpClient, Otp, Region};
-//! use pingone_flow::{AfterUsername, ClientAuth, OidcApp, OtpOutcome, SignOnClient};
+//! use pingone_core::{ClientAuth, ClientSecret, Endpoints, HttpClient, Otp, Region};
+//! use pingone_flow::{AfterUsername, OidcApp, OtpOutcome, SignOnClient};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let app = OidcApp::new(
@@ -15,20 +15,34 @@
 //!     &["openid", "profile", "email"],
 //!     ClientAuth::SecretBasic(ClientSecret::new("client-secret")),
 //! );
-//! let client = SignOnClient::new(HttpClient::new()?, Endpoints::for_region(Region::Europe), "env-id".parse()?, app);
+//! let client = SignOnClient::new(HttpClient::new()?, Endpoints::for_region(Region::Europe), "env-id".parse()?, app)
+//!     .require_mfa(); // a sign-on that skipped the e-mailed code is an error
 //!
-//! let authorized = client.authorize().await?;                          // step 14
+//! let authorized = client.authorize().await?;                               // step 14
 //! let submitted = authorized.submit_username(&client, "ada.example").await?; // steps 15-16
-//! let AfterUsername::OtpRequired(mut otp_required) = submitted.next()? else { return Ok(()) };
+//! let mut otp_required = match submitted.next()? {
+//!     AfterUsername::OtpRequired(stage) => stage,
+//!     AfterUsername::DeviceSelectionRequired(choice) => {
+//!         // Several devices: show `choice.choices()` (distinct labels), then select one.
+//!         let device = choice.choices().first().map(|c| c.id.clone()).unwrap_or_default();
+//!         choice.select(&client, &device).await?
+//!     }
+//!     AfterUsername::Completed(done) => {
+//!         // No code was asked for (the user has MFA disabled): with `require_mfa` the exchange
+//!         // refuses the result.
+//!         let tokens = done.finish(&client).await?;
+//!         println!("signed on without MFA? {:?}", tokens.claims.map(|c| c.amr));
+//!         return Ok(());
+//!     }
+//! };
 //! let completed = loop {
-//!     let otp = Otp::new(read_code_from_user());                          // the e-mailed code
-//!     match otp_required.submit_otp(&client, &otp).await? {              // step 17
+//!     let otp = Otp::new(read_code_from_user());                               // the e-mailed code
+//!     match otp_required.submit_otp(&client, &otp).await? {                   // step 17
 //!         OtpOutcome::Completed(done) => break done,
 //!         OtpOutcome::Rejected(rejection) => otp_required = rejection.state,
 //!     }
 //! };
-//! let resumed = completed.resume(&client).await?;                       // step 18
-//! let tokens = resumed.exchange(&client).await?;                        // step 20
+//! let tokens = completed.finish(&client).await?;                              // steps 18 and 20
 //! println!("signed on as {:?}", tokens.claims.map(|c| c.sub));
 //! # Ok(()) }
 //! # fn read_code_from_user() -> String { String::new() }
@@ -72,6 +86,8 @@ mod cookies;
 mod error;
 mod flow_json;
 mod id_token;
+#[doc(hidden)]
+pub mod internal;
 mod jwks;
 mod recovery;
 mod redirect;
@@ -83,9 +99,9 @@ mod tokens;
 
 pub use binding::BindingMismatch;
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
-pub use config::{ClientAuth, OidcApp};
+pub use config::OidcApp;
 pub use error::{FlowError, IdTokenError};
-pub use flow_json::{DeviceChoice, DeviceOption, decode_flow};
+pub use flow_json::{DeviceChoice, DeviceOption};
 pub use id_token::IdTokenClaims;
 pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
 pub use recovery::Recovery;
@@ -98,28 +114,7 @@ pub use states::{
     UsernameSubmitted,
 };
 pub use status::FlowStatus;
-pub use tokens::{Tokens, decode_token_response};
-
-/// Hooks for this workspace's tests. Not part of the API: no stability, no semver.
-#[doc(hidden)]
-pub mod internal {
-    /// The client, with a random source that always fails (`authorize` must fail closed).
-    #[must_use]
-    pub fn with_failing_random(client: crate::SignOnClient) -> crate::SignOnClient {
-        client.with_random(|_| Err(crate::context::RandomFailed))
-    }
-
-    /// The decrypted snapshot inside a sealed stage (JSON), for leak scans.
-    ///
-    /// # Errors
-    /// As [`StageSealer::open_any`](crate::StageSealer::open_any).
-    pub fn sealed_plaintext(
-        sealer: &crate::StageSealer,
-        sealed: &crate::SealedStage,
-    ) -> Result<Vec<u8>, crate::OpenError> {
-        sealer.open_any(sealed)?.encode().map_err(|_| crate::OpenError::Tampered)
-    }
-}
+pub use tokens::Tokens;
 
 #[cfg(test)]
 mod tests {

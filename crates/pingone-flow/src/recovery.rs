@@ -76,23 +76,31 @@ fn http_recovery(e: &pingone_core::Error) -> Recovery {
 
 #[cfg(test)]
 mod tests {
+    use pingone_core::Step;
+
     use super::*;
     use crate::status::FlowStatus;
 
     #[test]
     fn errors_say_what_to_do() {
-        let stale = FlowError::StaleStage { step: "step 17: otp.check", current: Some(FlowStatus::Completed) };
+        let stale = FlowError::StaleStage { operation: Step::OtpCheck.into(), current: Some(FlowStatus::Completed) };
         assert_eq!(stale.recovery(), Recovery::StartOver);
-        assert_eq!(FlowError::Expired { step: "step 15: read flow" }.recovery(), Recovery::StartOver);
+        assert_eq!(FlowError::Expired { operation: Step::ReadFlow.into() }.recovery(), Recovery::StartOver);
         let locked = FlowError::Locked { unlock_in: Some(Duration::from_secs(90)) };
         assert_eq!(locked.recovery(), Recovery::Locked { unlock_in: Some(Duration::from_secs(90)) });
-        let misconfigured = FlowError::Misconfigured { step: "step 14: authorize", what: "x" };
+        let misconfigured = FlowError::Misconfigured { operation: Step::Authorize.into(), what: "x" };
         assert_eq!(misconfigured.recovery(), Recovery::Misconfigured);
-        let denied =
-            FlowError::Authorization { step: "step 18: resume", error: "access_denied".into(), description: None };
+        let denied = FlowError::Authorization {
+            operation: Step::Resume.into(),
+            error: "access_denied".into(),
+            description: None,
+        };
         assert_eq!(denied.recovery(), Recovery::StartOver);
-        let bad_client =
-            FlowError::Authorization { step: "step 14: authorize", error: "invalid_request".into(), description: None };
+        let bad_client = FlowError::Authorization {
+            operation: Step::Authorize.into(),
+            error: "invalid_request".into(),
+            description: None,
+        };
         assert_eq!(bad_client.recovery(), Recovery::Misconfigured);
         assert_eq!(FlowError::IdToken(IdTokenError::KeysUnavailable).recovery(), Recovery::Retry);
         assert_eq!(FlowError::IdToken(IdTokenError::NonceMismatch).recovery(), Recovery::StartOver);

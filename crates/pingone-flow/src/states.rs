@@ -10,11 +10,10 @@
 
 use std::time::Duration;
 
-use pingone_core::{ApiRequest, AuthorizationCode, Method, Otp};
+use pingone_core::{ApiRequest, AuthorizationCode, Method, Operation, Otp, StateToken, Step};
 use serde_json::json;
 
 use crate::client::{Replay, SignOnClient, flow_span, query_param, redacted_location, resolve_location};
-use crate::config::ClientAuth;
 use crate::context::FlowContext;
 use crate::error::FlowError;
 use crate::flow_json::{DeviceChoice, DeviceOption, FlowErrorBody, FlowResponse, distinct_labels};
@@ -138,22 +137,24 @@ impl Authorized {
         client: &SignOnClient,
         username: &str,
     ) -> Result<UsernameSubmitted, FlowError> {
-        client.check_stage(&self.ctx, "step 15: read flow")?;
-        let flow = client.read_flow(&mut self.ctx, "step 15: read flow").await?;
+        client.check_stage(&self.ctx, &Operation::Step(Step::ReadFlow))?;
+        let flow = client.read_flow(&mut self.ctx, &Operation::Step(Step::ReadFlow)).await?;
         if !flow.offers("user.lookup") {
             return Err(match FlowStatus::parse(&flow.status) {
                 // Another copy of this stage already submitted a username.
                 status @ (FlowStatus::OtpRequired
                 | FlowStatus::DeviceSelectionRequired
                 | FlowStatus::Completed
-                | FlowStatus::Failed) => FlowError::StaleStage { step: "step 15: read flow", current: Some(status) },
-                _ => status_error("step 15: read flow", "user.lookup", &flow),
+                | FlowStatus::Failed) => {
+                    FlowError::StaleStage { operation: Operation::Step(Step::ReadFlow), current: Some(status) }
+                }
+                _ => status_error(&Operation::Step(Step::ReadFlow), "user.lookup", &flow),
             });
         }
         let saved = Authorized { ctx: self.ctx.clone() };
         let body = json!({ "username": username });
         let flow = match client
-            .post_action(&mut self.ctx, "step 16: user.lookup", "user.lookup", &body, Replay::AfterCheck)
+            .post_action(&mut self.ctx, &Operation::Step(Step::UserLookup), "user.lookup", &body, Replay::AfterCheck)
             .await
         {
             Ok(flow) => flow,
@@ -166,14 +167,14 @@ impl Authorized {
     }
 }
 
-fn status_error(step: &'static str, action: &'static str, flow: &FlowResponse) -> FlowError {
+fn status_error(step: &Operation, action: &'static str, flow: &FlowResponse) -> FlowError {
     match FlowStatus::parse(&flow.status) {
         FlowStatus::Failed => FlowError::Failed {
-            step,
+            operation: step.clone(),
             code: flow.error.as_ref().and_then(|e| e.code.clone()),
             message: flow.error.as_ref().and_then(|e| e.message.clone()),
         },
-        status => FlowError::ActionNotOffered { step, action, status },
+        status => FlowError::ActionNotOffered { operation: step.clone(), action, status },
     }
 }
 
@@ -203,7 +204,7 @@ impl UsernameSubmitted {
     /// [`FlowError::Failed`] for `FAILED` (PingOne's code kept), [`FlowError::UnexpectedStatus`]
     /// for any status this crate does not drive (its text kept).
     pub fn next(self) -> Result<AfterUsername, FlowError> {
-        const STEP: &str = "step 16: user.lookup";
+        const STEP: Operation = Operation::Step(Step::UserLookup);
         match self.ctx.status() {
             FlowStatus::OtpRequired => Ok(AfterUsername::OtpRequired(OtpRequired {
                 ctx: self.ctx,
@@ -223,9 +224,9 @@ impl UsernameSubmitted {
                 if code.as_deref() == Some("DEVICE_LOCKED") {
                     return Err(FlowError::Locked { unlock_in: unlock.map(Duration::from_secs) });
                 }
-                Err(FlowError::Failed { step: STEP, code, message })
+                Err(FlowError::Failed { operation: STEP, code, message })
             }
-            status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+            status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
         }
     }
 }
@@ -252,14 +253,14 @@ impl DeviceSelectionRequired {
     /// sent twice: that would send two e-mails); [`FlowError::StaleStage`] when the flow has
     /// moved on; other errors as for every step.
     pub async fn select(mut self, client: &SignOnClient, device_id: &str) -> Result<OtpRequired, FlowError> {
-        const STEP: &str = "device.select";
-        client.check_stage(&self.ctx, STEP)?;
+        const STEP: Operation = Operation::SelectDevice;
+        client.check_stage(&self.ctx, &STEP)?;
         if !self.devices.iter().any(|d| d.id == device_id) {
             return Err(FlowError::UnknownDevice { device_id: device_id.to_owned(), state: Box::new(self) });
         }
         let body = json!({ "device": { "id": device_id } });
-        let flow = client.post_action(&mut self.ctx, STEP, "device.select", &body, Replay::Never).await?;
-        otp_required(STEP, self.ctx, flow)
+        let flow = client.post_action(&mut self.ctx, &STEP, "device.select", &body, Replay::Never).await?;
+        otp_required(&STEP, self.ctx, flow)
     }
 }
 
@@ -270,10 +271,12 @@ fn locked(flow: &FlowResponse) -> FlowError {
     }
 }
 
-fn otp_required(step: &'static str, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
+fn otp_required(step: &Operation, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
     if FlowStatus::parse(&flow.status) != FlowStatus::OtpRequired {
         return Err(match status_error(step, "otp.check", &flow) {
-            FlowError::ActionNotOffered { status, .. } => FlowError::UnexpectedStatus { step, status },
+            FlowError::ActionNotOffered { status, .. } => {
+                FlowError::UnexpectedStatus { operation: step.clone(), status }
+            }
             other => other,
         });
     }
@@ -315,22 +318,22 @@ impl OtpRequired {
     /// [`FlowError::StaleStage`] when another copy of this stage already moved the flow on;
     /// [`FlowError::Expired`]; other errors as for every step.
     pub async fn submit_otp(mut self, client: &SignOnClient, otp: &Otp) -> Result<OtpOutcome, FlowError> {
-        const STEP: &str = "step 17: otp.check";
-        client.check_stage(&self.ctx, STEP)?;
+        const STEP: Operation = Operation::Step(Step::OtpCheck);
+        client.check_stage(&self.ctx, &STEP)?;
         let saved = self.ctx.clone();
         let body = json!({ "otp": otp.secret() });
-        match client.post_action(&mut self.ctx, STEP, "otp.check", &body, Replay::Never).await {
+        match client.post_action(&mut self.ctx, &STEP, "otp.check", &body, Replay::Never).await {
             Ok(flow) => match FlowStatus::parse(&flow.status) {
                 FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),
                 FlowStatus::OtpRequired => {
                     Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
                 }
                 FlowStatus::Failed => Err(locked(&flow)),
-                status => Err(FlowError::UnexpectedStatus { step: STEP, status }),
+                status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
             },
-            Err(FlowError::OutcomeUnknown { step, error, .. }) => {
+            Err(FlowError::OutcomeUnknown { operation, error, .. }) => {
                 self.ctx = saved;
-                Err(FlowError::OutcomeUnknown { step, error, stage: Some(Box::new(self.into())) })
+                Err(FlowError::OutcomeUnknown { operation, error, stage: Some(Box::new(self.into())) })
             }
             Err(FlowError::Http(error)) if error.has_code(&pingone_core::ErrorCode::InvalidOtp) => {
                 let inner = error.api().and_then(|a| a.body.details.iter().find_map(|d| d.inner_error.clone()));
@@ -340,7 +343,7 @@ impl OtpRequired {
                     inner.as_ref().and_then(|m| m.get("expired")).and_then(serde_json::Value::as_bool).unwrap_or(false);
                 // The flow says what the failure did: still OTP_REQUIRED (retry) or FAILED (locked).
                 self.ctx = saved;
-                let flow = client.read_flow(&mut self.ctx, STEP).await?;
+                let flow = client.read_flow(&mut self.ctx, &STEP).await?;
                 match FlowStatus::parse(&flow.status) {
                     FlowStatus::OtpRequired => Ok(OtpOutcome::Rejected(OtpRejection {
                         state: self,
@@ -348,7 +351,7 @@ impl OtpRequired {
                         expired,
                     })),
                     FlowStatus::Failed => Err(locked(&flow)),
-                    status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
+                    status => Err(FlowError::StaleStage { operation: STEP, current: Some(status) }),
                 }
             }
             Err(e) => Err(e),
@@ -364,16 +367,16 @@ impl OtpRequired {
     /// [`FlowError::Locked`] when the flow failed; [`FlowError::StaleStage`] for another status;
     /// [`FlowError::Expired`]; other errors as for every step.
     pub async fn refresh(mut self, client: &SignOnClient) -> Result<OtpOutcome, FlowError> {
-        const STEP: &str = "step 17: otp.check";
-        client.check_stage(&self.ctx, STEP)?;
-        let flow = client.read_flow(&mut self.ctx, STEP).await?;
+        const STEP: Operation = Operation::Step(Step::OtpCheck);
+        client.check_stage(&self.ctx, &STEP)?;
+        let flow = client.read_flow(&mut self.ctx, &STEP).await?;
         match FlowStatus::parse(&flow.status) {
             FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),
             FlowStatus::OtpRequired => {
                 Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }))
             }
             FlowStatus::Failed => Err(locked(&flow)),
-            status => Err(FlowError::StaleStage { step: STEP, current: Some(status) }),
+            status => Err(FlowError::StaleStage { operation: STEP, current: Some(status) }),
         }
     }
 
@@ -385,18 +388,22 @@ impl OtpRequired {
     /// sent twice: that would send two e-mails); [`FlowError::StaleStage`] when the flow has
     /// moved on; other errors as for every step.
     pub async fn resend(mut self, client: &SignOnClient) -> Result<OtpRequired, FlowError> {
-        const STEP: &str = "resend OTP (device.select)";
-        client.check_stage(&self.ctx, STEP)?;
+        const STEP: Operation = Operation::ResendOtp;
+        client.check_stage(&self.ctx, &STEP)?;
         let Some(device) = self.selected.clone().filter(|_| self.can_resend) else {
-            return Err(FlowError::ActionNotOffered { step: STEP, action: "device.select", status: self.ctx.status() });
+            return Err(FlowError::ActionNotOffered {
+                operation: STEP,
+                action: "device.select",
+                status: self.ctx.status(),
+            });
         };
         let saved = self.ctx.clone();
         let body = json!({ "device": { "id": device } });
-        match client.post_action(&mut self.ctx, STEP, "device.select", &body, Replay::Never).await {
-            Ok(flow) => otp_required(STEP, self.ctx, flow),
-            Err(FlowError::OutcomeUnknown { step, error, .. }) => {
+        match client.post_action(&mut self.ctx, &STEP, "device.select", &body, Replay::Never).await {
+            Ok(flow) => otp_required(&STEP, self.ctx, flow),
+            Err(FlowError::OutcomeUnknown { operation, error, .. }) => {
                 self.ctx = saved;
-                Err(FlowError::OutcomeUnknown { step, error, stage: Some(Box::new(self.into())) })
+                Err(FlowError::OutcomeUnknown { operation, error, stage: Some(Box::new(self.into())) })
             }
             Err(e) => Err(e),
         }
@@ -420,13 +427,12 @@ impl Completed {
     /// [`FlowError::UnexpectedRedirect`] for a `Location` other than the redirect URI,
     /// [`FlowError::Missing`] without `code`; other errors as for every step.
     pub async fn resume(mut self, client: &SignOnClient) -> Result<Resumed, FlowError> {
-        const STEP: &str = "step 18: resume";
-        client.check_stage(&self.ctx, STEP)?;
+        const STEP: Operation = Operation::Step(Step::Resume);
+        client.check_stage(&self.ctx, &STEP)?;
         if let Some((code, state)) = self.code.take() {
             // response_mode=pi.flow: the code came with the completed flow.
-            let state_ok = state.is_some_and(|s| {
-                pingone_core::secret::constant_time_eq(s.as_bytes(), self.ctx.state.secret().as_bytes())
-            });
+            // StateToken's equality is constant-time.
+            let state_ok = state.is_some_and(|s| StateToken::new(s) == self.ctx.state);
             if !state_ok {
                 return Err(FlowError::StateMismatch);
             }
@@ -436,37 +442,35 @@ impl Completed {
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
         let request =
             ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&client.cookie_header(&self.ctx, &url))?;
-        let response = client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await?;
+        let response = client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await?;
         if response.status() == 404 {
             // Expired, or resumed already by another copy of this stage.
-            return Err(client.gone(&self.ctx, STEP));
+            return Err(client.gone(&self.ctx, &STEP));
         }
         if !matches!(response.status(), 302 | 303) {
             return Err(response.into_error().into());
         }
-        let location = resolve_location(&response, &url, STEP)?;
+        let location = resolve_location(&response, &url, &STEP)?;
         let expected = pingone_core::Url::parse(&client.app().redirect_uri)
-            .map_err(|_| FlowError::Missing { step: STEP, what: "a valid redirect URI" })?;
+            .map_err(|_| FlowError::Missing { operation: STEP, what: "a valid redirect URI" })?;
         if !crate::redirect::is_redirect_uri(&location, &expected) {
-            return Err(FlowError::UnexpectedRedirect { step: STEP, location: redacted_location(&location) });
+            return Err(FlowError::UnexpectedRedirect { operation: STEP, location: redacted_location(&location) });
         }
         let returned_state = query_param(&location, "state");
         if let Some(error) = query_param(&location, "error") {
             return Err(FlowError::Authorization {
-                step: STEP,
+                operation: STEP,
                 error,
                 description: query_param(&location, "error_description"),
             });
         }
-        let state_ok = returned_state
-            .as_deref()
-            .is_some_and(|s| pingone_core::secret::constant_time_eq(s.as_bytes(), self.ctx.state.secret().as_bytes()));
+        let state_ok = returned_state.as_deref().is_some_and(|s| StateToken::new(s) == self.ctx.state);
         if !state_ok {
             return Err(FlowError::StateMismatch);
         }
         let code = query_param(&location, "code")
             .filter(|c| !c.is_empty())
-            .ok_or(FlowError::Missing { step: STEP, what: "code on the redirect" })?;
+            .ok_or(FlowError::Missing { operation: STEP, what: "code on the redirect" })?;
         Ok(Resumed { ctx: self.ctx, code: AuthorizationCode::new(code) })
     }
 }
@@ -491,10 +495,10 @@ impl Resumed {
     /// [`FlowError::Http`] with the OAuth error (`invalid_grant`, ...), [`FlowError::IdToken`];
     /// other errors as for every step.
     pub async fn exchange(self, client: &SignOnClient) -> Result<Tokens, FlowError> {
-        const STEP: &str = "step 20: token exchange";
-        client.check_stage(&self.ctx, STEP)?;
+        const STEP: Operation = Operation::Step(Step::TokenExchange);
+        client.check_stage(&self.ctx, &STEP)?;
         let app = client.app();
-        let mut form: Vec<(&str, &str)> = vec![
+        let form = [
             ("grant_type", "authorization_code"),
             ("code", self.code.secret()),
             ("redirect_uri", &app.redirect_uri),
@@ -504,25 +508,14 @@ impl Resumed {
             .sensitive_response()
             // Never repeated after a lost answer: a code is redeemed once, and a second
             // redemption may make PingOne revoke the tokens of the first.
-            .retry_safe(false);
-        let request = match &app.auth {
-            ClientAuth::SecretBasic(secret) => request.form(&form).basic_auth(&app.client_id, secret)?,
-            ClientAuth::SecretPost(secret) => {
-                form.push(("client_id", &app.client_id));
-                form.push(("client_secret", secret.secret()));
-                request.form(&form)
-            }
-            ClientAuth::None => {
-                form.push(("client_id", &app.client_id));
-                request.form(&form)
-            }
-        };
-        let response = match client.inner.http.execute(&request).instrument(flow_span(STEP, &self.ctx)).await {
+            .retry_safe(false)
+            .token_form(&form, &app.client_id, &app.auth)?;
+        let response = match client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await {
             Ok(response) if matches!(response.status(), 500 | 502 | 503 | 504) => {
-                return Err(FlowError::OutcomeUnknown { step: STEP, error: response.into_error(), stage: None });
+                return Err(FlowError::OutcomeUnknown { operation: STEP, error: response.into_error(), stage: None });
             }
             Err(error) if error.outcome_unknown() => {
-                return Err(FlowError::OutcomeUnknown { step: STEP, error, stage: None });
+                return Err(FlowError::OutcomeUnknown { operation: STEP, error, stage: None });
             }
             other => other?.error_for_status()?,
         };

@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use httpmock::prelude::*;
-use pingone_core::{ClientSecret, Endpoints, HttpClient, Otp};
+use pingone_core::{ClientAuth, ClientSecret, Endpoints, HttpClient, Operation, Otp, Step};
 use pingone_flow::{
-    AfterUsername, ClientAuth, Completed, FlowError, FlowStatus, IdTokenError, OidcApp, OtpOutcome, Resumed,
-    SignOnClient,
+    AfterUsername, Completed, FlowError, FlowStatus, IdTokenError, OidcApp, OtpOutcome, Resumed, SignOnClient,
 };
 use pingone_sim::SigningKey;
 use serde_json::{Value, json};
@@ -311,7 +310,7 @@ async fn no_redirect_is_followed_and_unexpected_locations_are_refused() {
     rig.authorize_mock("https://evil.example.test/signon/?flowId=flow-1").await;
     let err = rig.client.authorize().await.unwrap_err();
     assert!(
-        matches!(err, FlowError::UnexpectedRedirect { step: "step 14: authorize", ref location } if location == "https://evil.example.test/signon/"),
+        matches!(err, FlowError::UnexpectedRedirect { operation: Operation::Step(Step::Authorize), ref location } if location == "https://evil.example.test/signon/"),
         "{err}"
     );
     let rig = Rig::new(ClientAuth::None).await;
@@ -340,7 +339,7 @@ async fn resume_state_mismatch_error_redirect_and_foreign_host() {
         .await;
     let err = done.resume(&rig.client).await.unwrap_err();
     assert!(
-        matches!(err, FlowError::Authorization { step: "step 18: resume", ref error, ref description } if error == "access_denied" && description.as_deref() == Some("locked")),
+        matches!(err, FlowError::Authorization { operation: Operation::Step(Step::Resume), ref error, ref description } if error == "access_denied" && description.as_deref() == Some("locked")),
         "{err}"
     );
 
@@ -348,7 +347,7 @@ async fn resume_state_mismatch_error_redirect_and_foreign_host() {
     let done = rig.completed().await;
     rig.resume_mock(format!("https://evil.example.test/callback?code=c&state={}", rig.sent("state"))).await;
     let err = done.resume(&rig.client).await.unwrap_err();
-    assert!(matches!(err, FlowError::UnexpectedRedirect { step: "step 18: resume", .. }), "{err}");
+    assert!(matches!(err, FlowError::UnexpectedRedirect { operation: Operation::Step(Step::Resume), .. }), "{err}");
     assert!(!err.to_string().contains("code=c"), "the code is not printed: {err}");
 
     let rig = Rig::new(ClientAuth::None).await;
@@ -368,7 +367,8 @@ async fn token_error_is_typed() {
     let err = resumed.exchange(&rig.client).await.unwrap_err();
     let FlowError::Http(inner) = &err else { panic!("{err}") };
     assert_eq!(inner.oauth_error(), Some("invalid_grant"));
-    assert_eq!(inner.operation(), Some("step 20: token exchange"));
+    assert_eq!(inner.step(), Some(Step::TokenExchange));
+    assert_eq!(err.step(), Some(Step::TokenExchange));
 }
 
 async fn id_token_error(tamper: impl Fn(&Rig, &mut Value) -> Option<String>) -> FlowError {
@@ -445,7 +445,7 @@ async fn unknown_status_and_failed_flow_keep_their_text() {
     let submitted = rig.client.authorize().await.unwrap().submit_username(&rig.client, "ada").await.unwrap();
     let err = submitted.next().unwrap_err();
     assert!(
-        matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::Other(ref s), .. } if s == "PUSH_CONFIRMATION_REQUIRED"),
+        matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::Unknown(ref s), .. } if s == "PUSH_CONFIRMATION_REQUIRED"),
         "{err}"
     );
     assert!(err.to_string().contains("PUSH_CONFIRMATION_REQUIRED"));
@@ -479,10 +479,13 @@ async fn flow_404_is_expired() {
     let authorized = client.authorize().await.unwrap();
     clock.advance(Duration::from_secs(15 * 60 + 1));
     let err = authorized.submit_username(&client, "ada").await.unwrap_err();
-    assert!(matches!(err, FlowError::Expired { step: "step 15: read flow" }), "{err}");
+    assert!(matches!(err, FlowError::Expired { operation: Operation::Step(Step::ReadFlow) }), "{err}");
     // ...sooner, the flow was finished by another copy of the stage.
     let err = client.authorize().await.unwrap().submit_username(&client, "ada").await.unwrap_err();
-    assert!(matches!(err, FlowError::StaleStage { step: "step 15: read flow", current: None }), "{err}");
+    assert!(
+        matches!(err, FlowError::StaleStage { operation: Operation::Step(Step::ReadFlow), current: None }),
+        "{err}"
+    );
 }
 
 #[tokio::test]

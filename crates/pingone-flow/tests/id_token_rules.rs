@@ -211,5 +211,11 @@ async fn acr_values_are_sent_and_the_token_acr_must_be_one_of_them() {
 async fn id_token_requirements_without_the_openid_scope_are_refused_at_authorize() {
     let rig = Rig::with_scopes(&["profile"], |c| c.require_mfa()).await;
     let err = rig.client.authorize().await.unwrap_err();
-    assert!(matches!(err, FlowError::Misconfigured { step: "step 14: authorize", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            FlowError::Misconfigured { operation: pingone_core::Operation::Step(pingone_core::Step::Authorize), .. }
+        ),
+        "{err}"
+    );
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use pingone_core::{Endpoints, HttpClient, ManualClock};
+use pingone_core::{ClientAuth, Endpoints, HttpClient, ManualClock};
 use pingone_flow::{
-    Authorized, BindingMismatch, ClientAuth, FlowError, KeyRing, OidcApp, OpenError, OtpRequired, SealedStage,
-    SealingKey, SignOnClient, SignOnStage, StageSealer,
+    Authorized, BindingMismatch, FlowError, KeyRing, OidcApp, OpenError, OtpRequired, SealedStage, SealingKey,
+    SignOnClient, SignOnStage, StageSealer,
 };
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";

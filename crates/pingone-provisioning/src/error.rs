@@ -1,6 +1,6 @@
 //! Errors of the setup pipeline.
 
-use pingone_core::Error;
+use pingone_core::{Error, Step};
 
 /// Why a setup stage failed.
 #[derive(Debug, thiserror::Error)]
@@ -10,10 +10,10 @@ pub enum SetupError {
     #[error(transparent)]
     Call(#[from] Error),
     /// The environment has no resource of type `OPENID_CONNECT`.
-    #[error("step 2: the environment has no OPENID_CONNECT resource")]
+    #[error("{}: the environment has no OPENID_CONNECT resource", Step::ListResources)]
     NoOpenIdResource,
     /// Requested scopes do not exist on the `openid` resource.
-    #[error("step 3: the openid resource has no scope(s) named {0:?}")]
+    #[error("{}: the openid resource has no scope(s) named {:?}", Step::ListScopes, .0)]
     MissingScopes(Vec<String>),
     /// Stage values from different objects were combined (for example the password proof of
     /// one user with another user).
@@ -35,6 +35,17 @@ impl SetupError {
         match self {
             SetupError::Call(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// The workflow step that failed (or that the failed call served), if known.
+    #[must_use]
+    pub fn step(&self) -> Option<Step> {
+        match self {
+            SetupError::Call(e) => e.step(),
+            SetupError::NoOpenIdResource => Some(Step::ListResources),
+            SetupError::MissingScopes(_) => Some(Step::ListScopes),
+            SetupError::Mismatch { .. } => None,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! [`teardown`], and a [`preflight`] check that explains why MFA would not fire.
 //!
 //! ```no_run
-//! use pingone_core::{ClientSecret, Endpoints, HttpClient, Password, Region, SecretAuthMethod, WorkerCredentials};
+//! use pingone_core::{ClientSecret, Endpoints, HttpClient, Password, Region, WorkerCredentials};
 //! use pingone_provisioning::{EmailMfaSetup, EmailMfaSpec, ManagementClient};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,12 +15,11 @@
 //!     HttpClient::new()?,
 //!     Endpoints::for_region(Region::Europe),
 //!     environment,
-//!     WorkerCredentials {
-//!         environment: "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11".parse()?,
-//!         client_id: "worker-client-id".into(),
-//!         client_secret: ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
-//!         auth_method: SecretAuthMethod::Basic,
-//!     },
+//!     WorkerCredentials::basic(
+//!         "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11".parse()?,
+//!         "worker-client-id",
+//!         ClientSecret::new(std::env::var("PINGONE_CLIENT_SECRET")?),
+//!     ),
 //! );
 //! let spec = EmailMfaSpec::demo(
 //!     "email-mfa-demo",
@@ -54,7 +53,7 @@ mod setup;
 mod stages;
 mod teardown;
 
-pub use client::{JSON, ManagementClient, PASSWORD_SET, reference};
+pub use client::ManagementClient;
 pub use converge::Outcome;
 pub use error::SetupError;
 pub use preflight::{Finding, preflight};

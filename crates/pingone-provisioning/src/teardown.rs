@@ -16,6 +16,7 @@ pub enum Removal {
 
 /// The result of a teardown, per object.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TeardownReport {
     /// `(object, what happened)`, in deletion order.
     pub removed: Vec<(&'static str, Removal)>,

@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, SecretAuthMethod,
-    WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Password, RetryPolicy, Step, WorkerCredentials,
 };
 use pingone_provisioning::{
     EmailMfaSetup, EmailMfaSpec, Finding, ManagementClient, Outcome, Removal, SetupError, preflight, teardown,
@@ -24,12 +23,8 @@ fn client_for(sim: &Simulator) -> ManagementClient {
     .unwrap();
     let endpoints = Endpoints::custom(sim.management_base(), sim.auth_base()).unwrap();
     let env: EnvironmentId = sim.environment_id().parse().unwrap();
-    let worker = WorkerCredentials {
-        environment: env.clone(),
-        client_id: sim.worker_client_id().into(),
-        client_secret: ClientSecret::new(sim.worker_client_secret()),
-        auth_method: SecretAuthMethod::Basic,
-    };
+    let worker =
+        WorkerCredentials::basic(env.clone(), sim.worker_client_id(), ClientSecret::new(sim.worker_client_secret()));
     ManagementClient::connect(http, endpoints, env, worker)
 }
 
@@ -210,11 +205,15 @@ async fn setup_errors_name_the_step() {
     bad.password = Password::new("short");
     let err = EmailMfaSetup::new(bad).run(&client).await.unwrap_err();
     let SetupError::Call(call) = &err else { panic!("{err}") };
-    assert_eq!(call.operation(), Some("step 10: set password"));
+    assert_eq!(call.step(), Some(Step::SetPassword));
+    assert_eq!(err.step(), Some(Step::SetPassword));
+    assert!(err.to_string().starts_with("step 10: set password (PUT "), "{err}");
     assert_eq!(call.status(), Some(400));
     assert!(!err.to_string().contains("short"), "{err}");
     let mut missing = spec();
     missing.scopes.push("no-such-scope".into());
     let err = EmailMfaSetup::new(missing).run(&client).await.unwrap_err();
     assert!(matches!(err, SetupError::MissingScopes(ref m) if m == &["no-such-scope".to_owned()]), "{err}");
+    assert_eq!(err.step(), Some(Step::ListScopes));
+    assert!(err.to_string().starts_with("step 3: list scopes: the openid resource has no scope(s) named"), "{err}");
 }

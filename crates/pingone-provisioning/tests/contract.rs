@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use pingone_core::{
-    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Password, SecretAuthMethod, WorkerCredentials,
+    ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Operation, Password, Step, WorkerCredentials,
 };
 use pingone_provisioning::ManagementClient;
 use pingone_provisioning::model::*;
@@ -34,12 +34,7 @@ impl Contract {
             .await;
         let env: EnvironmentId = ENV.parse().unwrap();
         let endpoints = Endpoints::custom(&server.url("/v1"), &server.base_url()).unwrap();
-        let worker = WorkerCredentials {
-            environment: env.clone(),
-            client_id: "worker".into(),
-            client_secret: ClientSecret::new("worker-secret"),
-            auth_method: SecretAuthMethod::Basic,
-        };
+        let worker = WorkerCredentials::basic(env.clone(), "worker", ClientSecret::new("worker-secret"));
         let client = ManagementClient::connect(HttpClient::new().unwrap(), endpoints, env, worker);
         Self { server, client }
     }
@@ -485,7 +480,7 @@ async fn errors_keep_pingone_code_details_and_the_step() {
     .await;
     let user = NewUser { username: "ada".into(), email: "ada@example.test".into(), name: None, population: None };
     let err = c.client.create_user(&user).await.unwrap_err();
-    assert_eq!(err.operation(), Some("step 9: create user"));
+    assert_eq!(err.operation(), Some(&Operation::Step(Step::CreateUser)));
     assert!(err.has_code(&pingone_core::ErrorCode::UniquenessViolation));
     let api = err.api().unwrap();
     assert_eq!(api.body.details[0].target.as_deref(), Some("username"));

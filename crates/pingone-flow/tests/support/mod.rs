@@ -14,8 +14,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use httpmock::prelude::*;
 use httpmock::{HttpMockResponse, Mock};
+use pingone_core::ClientAuth;
 use pingone_core::{Clock as _, Endpoints, HttpClient, ManualClock, Otp};
-use pingone_flow::{AfterUsername, ClientAuth, FlowError, OidcApp, OtpOutcome, Resumed, SignOnClient, Tokens};
+use pingone_flow::{AfterUsername, FlowError, OidcApp, OtpOutcome, Resumed, SignOnClient, Tokens};
 use serde_json::{Value, json};
 
 pub const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";

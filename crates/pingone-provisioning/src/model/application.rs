@@ -67,6 +67,7 @@ impl OidcApplication {
 /// An OIDC application as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Application {
     /// The ID, which is also the OAuth `client_id`.
     pub id: Id<Application>,
@@ -81,6 +82,7 @@ pub struct Application {
 /// One entry of the applications list: enough to find an application by name, whatever its
 /// protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct ApplicationSummary {
     /// The ID.
     pub id: Id<Application>,
@@ -96,6 +98,7 @@ pub struct ApplicationSummary {
 
 /// The application's client secret (step 19).
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct ApplicationSecret {
     /// The secret.
     pub secret: ClientSecret,
@@ -104,6 +107,7 @@ pub struct ApplicationSecret {
 /// A resource (an API whose scopes applications are granted).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Resource {
     /// The ID.
     pub id: Id<Resource>,
@@ -123,6 +127,7 @@ pub struct Resource {
 /// A scope of a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Scope {
     /// The ID.
     pub id: Id<Scope>,
@@ -147,6 +152,7 @@ pub struct GrantSpec {
 
 /// A resource grant as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct Grant {
     /// The ID.
     pub id: Id<Grant>,

@@ -1,61 +1,10 @@
 //! String enums as PingOne spells them, each with an `Unknown` fallback so that a value PingOne
-//! adds later does not break deserialisation.
+//! adds later does not break deserialisation (`pingone_core::string_enum!`, the one definition
+//! the workspace shares).
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal $(| $alias:literal)*),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-            /// A value this crate does not know, as sent.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value as PingOne spells it.
-            #[must_use]
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $wire,)+
-                    $name::Unknown(raw) => raw,
-                }
-            }
-
-            /// Parses PingOne's spelling; unknown values are kept.
-            #[must_use]
-            pub fn parse(raw: &str) -> Self {
-                match raw {
-                    $($wire $(| $alias)* => $name::$variant,)+
-                    other => $name::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::parse(&raw))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-string_enum!(
+pingone_core::string_enum! {
     /// `type` of an application.
-    ApplicationType {
+    pub enum ApplicationType {
         /// `WEB_APP`: a server-side web application (this workflow).
         WebApp = "WEB_APP",
         /// `NATIVE_APP`.
@@ -69,11 +18,11 @@ string_enum!(
         /// `CUSTOM_APP`.
         CustomApp = "CUSTOM_APP",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// `protocol` of an application.
-    Protocol {
+    pub enum Protocol {
         /// `OPENID_CONNECT`.
         OpenIdConnect = "OPENID_CONNECT",
         /// `SAML`.
@@ -83,11 +32,11 @@ string_enum!(
         /// `EXTERNAL_LINK`.
         ExternalLink = "EXTERNAL_LINK",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// An OAuth grant type an application may use.
-    GrantType {
+    pub enum GrantType {
         /// `AUTHORIZATION_CODE`.
         AuthorizationCode = "AUTHORIZATION_CODE",
         /// `IMPLICIT`.
@@ -103,11 +52,11 @@ string_enum!(
         /// `CIBA`.
         Ciba = "CIBA",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// An OAuth response type an application may request.
-    ResponseType {
+    pub enum ResponseType {
         /// `CODE`.
         Code = "CODE",
         /// `TOKEN`.
@@ -115,11 +64,11 @@ string_enum!(
         /// `ID_TOKEN`.
         IdToken = "ID_TOKEN",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// How a client authenticates at the token endpoint.
-    TokenEndpointAuthMethod {
+    pub enum TokenEndpointAuthMethod {
         /// `CLIENT_SECRET_BASIC`: HTTP Basic.
         ClientSecretBasic = "CLIENT_SECRET_BASIC",
         /// `CLIENT_SECRET_POST`: form fields.
@@ -131,11 +80,11 @@ string_enum!(
         /// `CLIENT_SECRET_JWT`.
         ClientSecretJwt = "CLIENT_SECRET_JWT",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// PKCE enforcement of an application.
-    PkceEnforcement {
+    pub enum PkceEnforcement {
         /// `OPTIONAL`.
         Optional = "OPTIONAL",
         /// `REQUIRED`: a code challenge with any method.
@@ -143,11 +92,11 @@ string_enum!(
         /// `S256_REQUIRED`: a code challenge with `S256`.
         S256Required = "S256_REQUIRED",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// `type` of a resource.
-    ResourceType {
+    pub enum ResourceType {
         /// `OPENID_CONNECT`: the built-in `openid` resource.
         OpenIdConnect = "OPENID_CONNECT",
         /// `PINGONE_API` (the docs also spell it `PING_ONE_API`).
@@ -155,11 +104,11 @@ string_enum!(
         /// `CUSTOM`.
         Custom = "CUSTOM",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// `type` of a sign-on policy action.
-    ActionType {
+    pub enum ActionType {
         /// `LOGIN`: username and password.
         Login = "LOGIN",
         /// `MULTI_FACTOR_AUTHENTICATION`.
@@ -173,31 +122,31 @@ string_enum!(
         /// `AGREEMENT`.
         Agreement = "AGREEMENT",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// What an MFA action does for a user without a usable device.
-    NoDevicesMode {
+    pub enum NoDevicesMode {
         /// `BYPASS`.
         Bypass = "BYPASS",
         /// `BLOCK`.
         Block = "BLOCK",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// A duration's unit.
-    TimeUnit {
+    pub enum TimeUnit {
         /// `MINUTES`.
         Minutes = "MINUTES",
         /// `SECONDS`.
         Seconds = "SECONDS",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// How the MFA step picks a device.
-    DeviceSelection {
+    pub enum DeviceSelection {
         /// `DEFAULT_TO_FIRST`.
         DefaultToFirst = "DEFAULT_TO_FIRST",
         /// `PROMPT_TO_SELECT`.
@@ -205,11 +154,11 @@ string_enum!(
         /// `ALWAYS_DISPLAY_DEVICES`.
         AlwaysDisplayDevices = "ALWAYS_DISPLAY_DEVICES",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// `type` of an MFA device.
-    DeviceType {
+    pub enum DeviceType {
         /// `EMAIL`.
         Email = "EMAIL",
         /// `SMS`.
@@ -223,17 +172,17 @@ string_enum!(
         /// `FIDO2`.
         Fido2 = "FIDO2",
     }
-);
+}
 
-string_enum!(
+pingone_core::string_enum! {
     /// `status` of an MFA device.
-    DeviceStatus {
+    pub enum DeviceStatus {
         /// `ACTIVE`: usable for sign-on.
         Active = "ACTIVE",
         /// `ACTIVATION_REQUIRED`: paired but not yet activated.
         ActivationRequired = "ACTIVATION_REQUIRED",
     }
-);
+}
 
 #[cfg(test)]
 mod tests {

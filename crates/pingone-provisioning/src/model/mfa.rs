@@ -153,6 +153,7 @@ impl DeviceAuthenticationPolicySpec {
 
 /// A device authentication policy as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct DeviceAuthenticationPolicy {
     /// The ID.
     pub id: Id<DeviceAuthenticationPolicy>,
@@ -163,6 +164,7 @@ pub struct DeviceAuthenticationPolicy {
 
 /// One entry of the device authentication policies list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct DeviceAuthenticationPolicySummary {
     /// The ID.
     pub id: Id<DeviceAuthenticationPolicy>,
@@ -205,6 +207,7 @@ impl DeviceSpec {
 
 /// An MFA device as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct Device {
     /// The ID.
     pub id: Id<Device>,

@@ -2,11 +2,11 @@
 //! PingOne's OpenAPI schemas have them. Responses tolerate unknown fields; enums keep unknown
 //! values.
 
-pub mod application;
-pub mod enums;
-pub mod mfa;
-pub mod policy;
-pub mod user;
+mod application;
+mod enums;
+mod mfa;
+mod policy;
+mod user;
 
 pub use application::{
     Application, ApplicationSecret, ApplicationSummary, Grant, GrantSpec, OidcApplication, Resource, Scope,

@@ -18,6 +18,7 @@ pub struct SignOnPolicySpec {
 
 /// A sign-on policy as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct SignOnPolicy {
     /// The ID.
     pub id: Id<SignOnPolicy>,
@@ -77,6 +78,7 @@ impl SignOnPolicyActionSpec {
 /// A sign-on policy action as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SignOnPolicyAction {
     /// The ID.
     pub id: Id<SignOnPolicyAction>,
@@ -100,6 +102,7 @@ pub struct SignOnPolicyAssignmentSpec {
 
 /// A policy assignment as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct SignOnPolicyAssignment {
     /// The ID.
     pub id: Id<SignOnPolicyAssignment>,

@@ -16,6 +16,7 @@ pub struct PopulationSpec {
 /// A population as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Population {
     /// The ID.
     pub id: Id<Population>,
@@ -56,6 +57,7 @@ pub struct NewUser {
 /// `account` of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Account {
     /// Whether the user can sign on.
     #[serde(default)]
@@ -68,6 +70,7 @@ pub struct Account {
 /// A user as PingOne returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct User {
     /// The ID.
     pub id: Id<User>,
@@ -106,6 +109,7 @@ pub struct PasswordSet {
 /// The answer to step 10.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PasswordStatus {
     /// `OK`, `MUST_CHANGE_PASSWORD`, ...
     pub status: String,

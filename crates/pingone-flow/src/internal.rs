@@ -1,0 +1,19 @@
+//! Hooks for this workspace's own tests and fuzz runs. Not part of the API: hidden from the docs,
+//! no semver promise.
+
+pub use crate::flow_json::decode_flow;
+pub use crate::tokens::decode_token_response;
+
+/// The client, with a random source that always fails (`authorize` must fail closed).
+#[must_use]
+pub fn with_failing_random(client: crate::SignOnClient) -> crate::SignOnClient {
+    client.with_random(|_| Err(crate::context::RandomFailed))
+}
+
+/// The decrypted snapshot inside a sealed stage (JSON), for leak scans.
+///
+/// # Errors
+/// As [`StageSealer::open_any`](crate::StageSealer::open_any).
+pub fn sealed_plaintext(sealer: &crate::StageSealer, sealed: &crate::SealedStage) -> Result<Vec<u8>, crate::OpenError> {
+    sealer.open_any(sealed)?.encode().map_err(|_| crate::OpenError::Tampered)
+}
