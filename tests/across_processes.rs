@@ -74,11 +74,7 @@ async fn child(role: &str) {
                 panic!("OTP rejected")
             };
             let tokens = done.resume(&client).await.unwrap().exchange(&client).await.unwrap();
-            println!(
-                "pid={} signed-on={}",
-                std::process::id(),
-                tokens.claims.unwrap().preferred_username.unwrap_or_default()
-            );
+            println!("pid={} signed-on={}", std::process::id(), tokens.claims.preferred_username.unwrap_or_default());
         }
         other => panic!("unknown role {other}"),
     }

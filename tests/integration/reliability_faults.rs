@@ -56,7 +56,7 @@ async fn sign_on(sim: &Simulator, client: &SignOnClient, username: &str, email: 
         };
         match done.resume(client).await.unwrap().exchange(client).await {
             Ok(tokens) => {
-                assert_eq!(tokens.claims.unwrap().preferred_username.as_deref(), Some(username));
+                assert_eq!(tokens.claims.preferred_username.as_deref(), Some(username));
                 return restarts;
             }
             Err(FlowError::OutcomeUnknown { .. }) => {}

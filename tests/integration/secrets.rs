@@ -101,7 +101,7 @@ async fn no_secret_in_traces_or_debug_output() {
     debug.push(format!("{resumed:?} {sealed:?}"));
     let tokens = resumed.exchange(&w.client).await.unwrap();
     secrets.push(tokens.access_token.secret().to_owned());
-    secrets.push(tokens.id_token.as_ref().unwrap().secret().to_owned());
+    secrets.push(tokens.id_token.secret().to_owned());
     debug.push(format!("{tokens:?} {:?} {:?} {:?}", w.provisioned, w.client, w.management));
     // A second exchange of the same code fails; its error is printed too.
     let replay = sealer.open::<pingone_flow::Resumed>(&sealed).unwrap().exchange(&w.client).await.unwrap_err();

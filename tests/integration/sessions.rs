@@ -98,7 +98,7 @@ async fn sign_on_through(w: &World, sessions: &SignOnSessions) {
     let token = sessions.park(done).await.unwrap();
     let SignOnStage::Completed(done) = sessions.take(token.secret()).await.unwrap() else { panic!() };
     let tokens = done.resume(&w.client).await.unwrap().exchange(&w.client).await.unwrap();
-    assert_eq!(tokens.claims.unwrap().preferred_username.as_deref(), Some(USER));
+    assert_eq!(tokens.claims.preferred_username.as_deref(), Some(USER));
     if sessions.is_stateless() {
         // A replayed cookie opens, but PingOne's flow refuses it: the flow was resumed.
         let SignOnStage::Completed(replayed) = sessions.take(token.secret()).await.unwrap() else { panic!() };

@@ -25,16 +25,6 @@ pub(crate) struct IdTokenPolicy {
     pub acr_values: Vec<String>,
 }
 
-impl IdTokenPolicy {
-    /// Whether the policy can only be checked on an ID token (so the `openid` scope is needed).
-    pub(crate) fn needs_id_token(&self) -> bool {
-        self.max_age.is_some()
-            || self.max_token_age.is_some()
-            || !self.required_amr.is_empty()
-            || !self.acr_values.is_empty()
-    }
-}
-
 /// What this token is checked against.
 pub(crate) struct Expected<'a> {
     /// The client ID.

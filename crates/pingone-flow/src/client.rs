@@ -273,18 +273,12 @@ impl SignOnClient {
         let nonce = StateToken::new(random(32)?);
         let app = &self.inner.app;
         let policy = &self.inner.id_token_policy;
-        if policy.needs_id_token() && !app.scopes.iter().any(|s| s == "openid") {
-            return Err(FlowError::Misconfigured {
-                operation: STEP,
-                what: "the ID-token requirements (MFA, acr, max_age) need the openid scope",
-            });
-        }
         let mut url = self.auth_url(&["as", "authorize"]);
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &app.client_id)
             .append_pair("redirect_uri", &app.redirect_uri)
-            .append_pair("scope", &app.scopes.join(" "))
+            .append_pair("scope", &app.scope_parameter())
             .append_pair("state", state.secret())
             .append_pair("nonce", nonce.secret())
             .append_pair("code_challenge", &s256_challenge(&verifier))

@@ -10,7 +10,8 @@ pub struct OidcApp {
     pub client_id: String,
     /// The redirect URI registered for the application (exact match).
     pub redirect_uri: String,
-    /// Scopes to request; `openid` makes an ID token appear.
+    /// Scopes to request. `openid` is always requested (first), listed here or not: the ID
+    /// token is what says who signed on.
     pub scopes: Vec<String>,
     /// Client authentication at the token endpoint.
     pub auth: ClientAuth,
@@ -35,5 +36,14 @@ impl OidcApp {
             auth,
             sign_on_origins: Vec::new(),
         }
+    }
+
+    /// The `scope` parameter: the scopes, with `openid` first whether or not it was listed.
+    /// This is a sign-on: an ID token, verified, is what says who signed on.
+    pub(crate) fn scope_parameter(&self) -> String {
+        std::iter::once("openid")
+            .chain(self.scopes.iter().map(String::as_str).filter(|s| *s != "openid"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

@@ -31,7 +31,7 @@
 //!         // No code was asked for (the user has MFA disabled): with `require_mfa` the exchange
 //!         // refuses the result.
 //!         let tokens = done.finish(&client).await?;
-//!         println!("signed on without MFA? {:?}", tokens.claims.map(|c| c.amr));
+//!         println!("signed on without MFA? {:?}", tokens.claims.amr);
 //!         return Ok(());
 //!     }
 //! };
@@ -43,7 +43,7 @@
 //!     }
 //! };
 //! let tokens = completed.finish(&client).await?;                              // steps 18 and 20
-//! println!("signed on as {:?}", tokens.claims.map(|c| c.sub));
+//! println!("signed on as {}", tokens.claims.sub);
 //! # Ok(()) }
 //! # fn read_code_from_user() -> String { String::new() }
 //! ```

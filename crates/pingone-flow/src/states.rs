@@ -519,14 +519,13 @@ impl Resumed {
             }
             other => other?.error_for_status()?,
         };
-        let parsed: TokenResponse = response.json()?;
-        let wants_id_token = app.scopes.iter().any(|s| s == "openid");
-        let claims: Option<IdTokenClaims> = match (&parsed.id_token, wants_id_token) {
-            (Some(token), _) => Some(verify_id_token(client, token.secret(), &self.ctx.nonce).await?),
-            (None, true) => return Err(crate::error::IdTokenError::Missing.into()),
-            (None, false) => None,
+        let mut parsed: TokenResponse = response.json()?;
+        // `openid` is always requested, so an ID token must come back.
+        let Some(id_token) = parsed.id_token.take() else {
+            return Err(crate::error::IdTokenError::Missing.into());
         };
-        Ok(Tokens::new(parsed, claims))
+        let claims: IdTokenClaims = verify_id_token(client, id_token.secret(), &self.ctx.nonce).await?;
+        Ok(Tokens::new(parsed, id_token, claims))
     }
 }
 

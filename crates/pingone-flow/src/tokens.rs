@@ -27,7 +27,7 @@ pub struct Tokens {
     /// The access token.
     pub access_token: AccessToken,
     /// The ID token, verified.
-    pub id_token: Option<IdToken>,
+    pub id_token: IdToken,
     /// The refresh token, when the application has the refresh grant.
     pub refresh_token: Option<RefreshToken>,
     /// `token_type` (`Bearer`).
@@ -36,15 +36,15 @@ pub struct Tokens {
     pub expires_in: Option<u64>,
     /// Granted scopes.
     pub scope: Option<String>,
-    /// The verified ID token's claims.
-    pub claims: Option<IdTokenClaims>,
+    /// The verified ID token's claims (always there: `openid` is always requested).
+    pub claims: IdTokenClaims,
 }
 
 impl Tokens {
-    pub(crate) fn new(response: TokenResponse, claims: Option<IdTokenClaims>) -> Self {
+    pub(crate) fn new(response: TokenResponse, id_token: IdToken, claims: IdTokenClaims) -> Self {
         Self {
             access_token: response.access_token,
-            id_token: response.id_token,
+            id_token,
             refresh_token: response.refresh_token,
             token_type: response.token_type,
             expires_in: response.expires_in,

@@ -276,7 +276,7 @@ async fn steps_14_to_20_contract() {
     assert_eq!(fields["code"], "code-secret-value");
     assert_eq!(crate_challenge(&fields["code_verifier"]), q["code_challenge"], "the verifier matches the challenge");
     insta::assert_json_snapshot!("token_exchange_basic", fields, { ".code" => "[code]", ".code_verifier" => "[verifier]" });
-    assert_eq!(tokens.claims.unwrap().sub, "user-1");
+    assert_eq!(tokens.claims.sub, "user-1");
 }
 
 fn crate_challenge(verifier: &str) -> String {

@@ -57,7 +57,7 @@ async fn azp_other_than_the_client_is_refused() {
     assert_eq!(err, IdTokenError::AuthorizedPartyMismatch { azp: Some("evil".into()) });
     // `azp` equal to the client ID, with a single audience, is fine.
     let tokens = rig.sign_on(&keys()[0], |c| c["azp"] = json!(CLIENT_ID)).await.unwrap();
-    assert_eq!(tokens.claims.unwrap().azp.as_deref(), Some(CLIENT_ID));
+    assert_eq!(tokens.claims.azp.as_deref(), Some(CLIENT_ID));
 }
 
 #[tokio::test]
@@ -83,7 +83,7 @@ async fn trusted_extra_audience_needs_azp_equal_to_the_client() {
         })
         .await
         .unwrap();
-    assert_eq!(tokens.claims.unwrap().aud, [CLIENT_ID, "https://api.example.test"]);
+    assert_eq!(tokens.claims.aud, [CLIENT_ID, "https://api.example.test"]);
     // Trusting one extra audience does not trust another.
     let err = id_token_error(
         rig.sign_on(key, |c| {
@@ -105,7 +105,7 @@ async fn nbf_in_the_future_is_refused_with_leeway_and_the_injected_clock() {
     assert_eq!(err, IdTokenError::NotYetValid);
     // Within the leeway: accepted.
     let tokens = rig.sign_on(key, |c| c["nbf"] = json!(c["iat"].as_u64().unwrap() + 50)).await.unwrap();
-    assert!(tokens.claims.unwrap().nbf.is_some());
+    assert!(tokens.claims.nbf.is_some());
     // Beyond the leeway by the client's clock (not the system's): refused, then accepted once
     // the injected clock reaches it.
     let pending = rig.pending().await;
@@ -139,7 +139,7 @@ async fn max_age_is_sent_on_authorize_and_requires_a_recent_auth_time() {
     let err = id_token_error(rig.sign_on(key, |c| c["auth_time"] = json!(c["iat"].as_u64().unwrap() + 3600)).await);
     assert_eq!(err, IdTokenError::AuthenticatedInFuture);
     let tokens = rig.sign_on(key, |c| c["auth_time"] = json!(c["iat"].as_u64().unwrap() - 305)).await.unwrap();
-    assert!(tokens.claims.unwrap().auth_time.is_some(), "within max_age plus the leeway");
+    assert!(tokens.claims.auth_time.is_some(), "within max_age plus the leeway");
 
     // Without `with_max_age`, nothing is sent and `auth_time` is optional.
     let plain = Rig::new(|c| c).await;
@@ -178,7 +178,7 @@ async fn require_mfa_refuses_a_sign_on_without_otp_in_amr() {
     );
     assert_eq!(err, IdTokenError::MissingAuthenticationMethod { required: "otp".into(), amr: vec![] });
     let tokens = rig.sign_on(key, |c| c["amr"] = json!(["pwd", "otp"])).await.unwrap();
-    assert_eq!(tokens.claims.unwrap().amr, ["pwd", "otp"]);
+    assert_eq!(tokens.claims.amr, ["pwd", "otp"]);
     rig.sign_on(key, |_| {}).await.unwrap();
 }
 
@@ -189,7 +189,7 @@ async fn mfa_is_not_required_unless_asked_for() {
     let rig = Rig::new(|c| c).await;
     let _jwks = rig.jwks_mock(None).await;
     let tokens = rig.sign_on(&keys()[0], |c| c["amr"] = json!([])).await.unwrap();
-    assert!(tokens.claims.unwrap().amr.is_empty());
+    assert!(tokens.claims.amr.is_empty());
 }
 
 #[tokio::test]
@@ -204,18 +204,16 @@ async fn acr_values_are_sent_and_the_token_acr_must_be_one_of_them() {
     let err = id_token_error(rig.sign_on(key, |_| {}).await);
     assert_eq!(err, IdTokenError::AcrMismatch { requested, acr: None });
     let tokens = rig.sign_on(key, |c| c["acr"] = json!("Email_MFA_Strict")).await.unwrap();
-    assert_eq!(tokens.claims.unwrap().acr.as_deref(), Some("Email_MFA_Strict"));
+    assert_eq!(tokens.claims.acr.as_deref(), Some("Email_MFA_Strict"));
 }
 
 #[tokio::test]
-async fn id_token_requirements_without_the_openid_scope_are_refused_at_authorize() {
+async fn openid_is_always_requested_so_requirements_are_always_checked() {
+    // An app configured without `openid`: the scope is sent anyway, an ID token comes back, and
+    // the MFA requirement is checked on it (never silently skipped).
     let rig = Rig::with_scopes(&["profile"], |c| c.require_mfa()).await;
-    let err = rig.client.authorize().await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            FlowError::Misconfigured { operation: pingone_core::Operation::Step(pingone_core::Step::Authorize), .. }
-        ),
-        "{err}"
-    );
+    let _jwks = rig.jwks_mock(None).await;
+    let err = id_token_error(rig.sign_on(&keys()[0], |c| c["amr"] = json!(["pwd"])).await);
+    assert_eq!(rig.sent("scope").as_deref(), Some("openid profile"));
+    assert_eq!(err, IdTokenError::MissingAuthenticationMethod { required: "otp".into(), amr: vec!["pwd".into()] });
 }
