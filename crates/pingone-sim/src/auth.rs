@@ -1,34 +1,59 @@
-//! The auth API: authorize, resume, token, discovery and JWKS under `{auth}/{envID}/as/...`.
+//! The auth API under `{auth}/{envID}`: authorize (step 14), resume (step 18), token (step 20),
+//! discovery and JWKS, and a placeholder for the hosted sign-on page.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::flows::{FLOW_COOKIE, FLOW_ID_COOKIE, Flow, Status, constant_time_eq, live_flow};
-use crate::management::{percent_decode, percent_encode};
+use crate::env::Env;
+use crate::extract::EnvPath;
+use crate::flows::{FLOW_COOKIE, FLOW_ID_COOKIE, Flow, Status, live_flow};
 use crate::reply::{Failure, json_response, oauth_error, redirect};
-use crate::shared::Shared;
 use crate::store::{CodeGrant, Kind, State, ref_id, str_field};
+use crate::wire::{constant_time_eq, form_decode, media_type_is, parse_form, with_query};
 
-/// Parses `a=b&c=d` (query strings and form bodies).
-pub(crate) fn parse_form(raw: &str) -> Map<String, Value> {
-    let mut out = Map::new();
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k)).or_insert_with(|| Value::String(percent_decode(v)));
-    }
-    out
+/// The routes under `{auth}/{envID}`.
+pub(crate) fn routes() -> Router<Arc<Env>> {
+    Router::new()
+        // Step 14: authorize, a 302 to the sign-on page with the flow ID (or the flow as JSON
+        // with `response_mode=pi.flow`).
+        .route("/as/authorize", get(authorize_query).post(authorize_form))
+        // Step 18: resume the completed flow, a 302 to the redirect URI with the code.
+        .route("/as/resume", get(resume_query))
+        // Step 20: the token endpoint (authorization code + PKCE verifier; also the worker's
+        // client credentials, which steps 1-13 and 19 need).
+        .route("/as/token", post(token_form))
+        .route("/as/.well-known/openid-configuration", get(discovery))
+        .route("/as/jwks", get(jwks))
+        .route("/signon", get(signon_page))
+        .route("/signon/", get(signon_page))
+        .route("/signon/{*rest}", get(signon_page))
+}
+
+async fn authorize_query(at: EnvPath, uri: Uri) -> Response {
+    authorize(&at.env, &parse_form(uri.query().unwrap_or_default().as_bytes()))
+}
+
+async fn authorize_form(at: EnvPath, body: Bytes) -> Response {
+    authorize(&at.env, &parse_form(&body))
+}
+
+async fn resume_query(at: EnvPath, uri: Uri, headers: HeaderMap) -> Response {
+    resume(&at.env, &parse_form(uri.query().unwrap_or_default().as_bytes()), &headers)
+}
+
+async fn token_form(at: EnvPath, headers: HeaderMap, body: Bytes) -> Response {
+    token(&at.env, &headers, &body)
 }
 
 fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn with_query(base: &str, params: &[(&str, &str)]) -> String {
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
-    format!("{base}{sep}{}", query.join("&"))
 }
 
 fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> Response {
@@ -58,8 +83,8 @@ fn granted_scopes(state: &State, app: &str) -> Vec<String> {
 }
 
 /// `GET|POST /{envID}/as/authorize`.
-pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Response {
-    let mut guard = shared.lock();
+fn authorize(env: &Env, params: &Map<String, Value>) -> Response {
+    let mut guard = env.lock();
     let state = &mut *guard;
     let client_id = param(params, "client_id").unwrap_or_default();
     let Some(app) = state.get(Kind::Application, client_id).cloned() else {
@@ -145,9 +170,9 @@ pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Respons
     let Some(policy) = policy else { return fail("server_error", "No sign-on policy applies to the application") };
     let mut actions: Vec<Map<String, Value>> = state.children(Kind::Action, &policy).into_iter().cloned().collect();
     actions.sort_by_key(|a| a.get("priority").and_then(Value::as_i64).unwrap_or(i64::MAX));
-    let now = shared.clock.unix();
+    let now = env.clock.unix();
     let mut flow = Flow {
-        id: shared.id(),
+        id: env.new_id(),
         app_id: client_id.to_owned(),
         status: Status::SignOnRequired,
         redirect_uri: redirect_uri.map(str::to_owned),
@@ -156,7 +181,7 @@ pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Respons
         scope: scope.to_owned(),
         code_challenge: challenge.map(|c| (c.to_owned(), method.to_owned())),
         pi_flow,
-        cookie: shared.rng.token(),
+        cookie: env.rng.token(),
         actions,
         action_index: 0,
         user_id: None,
@@ -165,7 +190,7 @@ pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Respons
         otp: None,
         rules: None,
         failures: 0,
-        created_at: shared.now(),
+        created_at: env.now(),
         last_activity: now,
         amr: Vec::new(),
         auth_time: 0,
@@ -173,13 +198,13 @@ pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Respons
         session_token: None,
         authorize_response: None,
     };
-    flow.enter_current_action(shared, state);
+    flow.enter_current_action(env, state);
     let flow_id = flow.id.clone();
     let cookies = vec![
-        format!("{FLOW_ID_COOKIE}={flow_id}; Path=/{}; HttpOnly; SameSite=Lax", shared.env),
-        format!("{FLOW_COOKIE}={}; Path=/{}; HttpOnly; SameSite=Lax", flow.cookie, shared.env),
+        format!("{FLOW_ID_COOKIE}={flow_id}; Path=/{}; HttpOnly; SameSite=Lax", env.id),
+        format!("{FLOW_COOKIE}={}; Path=/{}; HttpOnly; SameSite=Lax", flow.cookie, env.id),
     ];
-    let body = flow.render(shared, state);
+    let body = flow.render(env, state);
     state.flows.insert(flow_id.clone(), flow);
     if pi_flow {
         let mut response = json_response(StatusCode::OK, &body);
@@ -191,15 +216,15 @@ pub(crate) fn authorize(shared: &Shared, params: &Map<String, Value>) -> Respons
         return response;
     }
     let target = match str_field(&app, "loginPageUrl") {
-        Some(page) => with_query(page, &[("flowId", &flow_id), ("environmentId", &shared.env)]),
-        None => with_query(&format!("{}/{}/signon/", shared.apps_base, shared.env), &[("flowId", &flow_id)]),
+        Some(page) => with_query(page, &[("flowId", &flow_id), ("environmentId", &env.id)]),
+        None => with_query(&format!("{}/{}/signon/", env.apps_base, env.id), &[("flowId", &flow_id)]),
     };
     redirect(&target, &cookies)
 }
 
 /// Creates a single-use authorization code for a completed flow.
-pub(crate) fn issue_code(shared: &Shared, state: &mut State, flow: &Flow) -> String {
-    let code = shared.id();
+pub(crate) fn issue_code(env: &Env, state: &mut State, flow: &Flow) -> String {
+    let code = env.new_id();
     state.codes.insert(
         code.clone(),
         CodeGrant {
@@ -211,20 +236,20 @@ pub(crate) fn issue_code(shared: &Shared, state: &mut State, flow: &Flow) -> Str
             scope: flow.scope.clone(),
             auth_time: flow.auth_time,
             amr: flow.amr.clone(),
-            expires_at: shared.clock.unix() + shared.settings.code_lifetime.as_secs(),
+            expires_at: env.clock.unix() + env.settings.code_lifetime.as_secs(),
         },
     );
     code
 }
 
 /// `GET /{envID}/as/resume?flowId=`.
-pub(crate) fn resume(shared: &Shared, params: &Map<String, Value>, headers: &HeaderMap) -> Response {
-    let mut guard = shared.lock();
+fn resume(env: &Env, params: &Map<String, Value>, headers: &HeaderMap) -> Response {
+    let mut guard = env.lock();
     let state = &mut *guard;
     let Some(flow_id) = param(params, "flowId") else {
         return Failure::invalid_request("The request could not be completed. flowId is required.").into_response();
     };
-    let flow = match live_flow(shared, state, flow_id, headers, true) {
+    let flow = match live_flow(env, state, flow_id, headers, true) {
         Ok(flow) => flow.clone(),
         Err(failure) => return failure.into_response(),
     };
@@ -235,7 +260,7 @@ pub(crate) fn resume(shared: &Shared, params: &Map<String, Value>, headers: &Hea
     match flow.status {
         Status::Completed => {
             state.flows.remove(flow_id);
-            let code = issue_code(shared, state, &flow);
+            let code = issue_code(env, state, &flow);
             let mut params = vec![("code", code.as_str())];
             if let Some(s) = flow.state.as_deref() {
                 params.push(("state", s));
@@ -265,7 +290,7 @@ fn client_auth(headers: &HeaderMap, form: &Map<String, Value>) -> Result<ClientA
         let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| invalid())?;
         let text = String::from_utf8(decoded).map_err(|_| invalid())?;
         let (id, secret) = text.split_once(':').ok_or_else(invalid)?;
-        return Ok(ClientAuth { client_id: percent_decode(id), secret: Some(percent_decode(secret)), via_basic: true });
+        return Ok(ClientAuth { client_id: form_decode(id), secret: Some(form_decode(secret)), via_basic: true });
     }
     let client_id = param(form, "client_id").ok_or_else(invalid)?.to_owned();
     Ok(ClientAuth { client_id, secret: param(form, "client_secret").map(str::to_owned), via_basic: false })
@@ -293,38 +318,36 @@ fn token_response(body: &Value) -> Response {
     response
 }
 
-fn sign(shared: &Shared, claims: &Value) -> Result<String, Response> {
-    shared
-        .key
+fn sign(env: &Env, claims: &Value) -> Result<String, Response> {
+    env.key
         .sign(claims)
         .map_err(|_| oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Token signing failed"))
 }
 
 /// `POST /{envID}/as/token`.
-pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !media.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+fn token(env: &Env, headers: &HeaderMap, body: &[u8]) -> Response {
+    if !media_type_is(headers, "application/x-www-form-urlencoded") {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "The body must be application/x-www-form-urlencoded",
         );
     }
-    let form = parse_form(&String::from_utf8_lossy(body));
+    let form = parse_form(body);
     let auth = match client_auth(headers, &form) {
         Ok(auth) => auth,
         Err(response) => return response,
     };
     match param(&form, "grant_type") {
-        Some("authorization_code") => exchange_code(shared, &auth, &form).unwrap_or_else(|r| r),
-        Some("client_credentials") => client_credentials(shared, &auth).unwrap_or_else(|r| r),
+        Some("authorization_code") => exchange_code(env, &auth, &form).unwrap_or_else(|r| r),
+        Some("client_credentials") => client_credentials(env, &auth).unwrap_or_else(|r| r),
         Some(_) => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant_type"),
         None => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
     }
 }
 
-fn client_credentials(shared: &Shared, auth: &ClientAuth) -> Result<Response, Response> {
-    let mut state = shared.lock();
+fn client_credentials(env: &Env, auth: &ClientAuth) -> Result<Response, Response> {
+    let mut state = env.lock();
     let app = authenticate(&state, auth)?;
     let is_worker = str_field(&app, "type") == Some("WORKER");
     if !is_worker && !strings(&app, "grantTypes").iter().any(|g| g == "CLIENT_CREDENTIALS") {
@@ -334,13 +357,13 @@ fn client_credentials(shared: &Shared, auth: &ClientAuth) -> Result<Response, Re
             "The client may not use client_credentials",
         ));
     }
-    let now = shared.clock.unix();
-    let lifetime = shared.settings.token_lifetime.as_secs();
+    let now = env.clock.unix();
+    let lifetime = env.settings.token_lifetime.as_secs();
     let claims = json!({
-        "iss": shared.issuer(), "sub": auth.client_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
-        "iat": now, "exp": now + lifetime, "jti": shared.id(), "env": shared.env,
+        "iss": env.issuer(), "sub": auth.client_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
+        "iat": now, "exp": now + lifetime, "jti": env.new_id(), "env": env.id,
     });
-    let access = sign(shared, &claims)?;
+    let access = sign(env, &claims)?;
     if is_worker {
         state.worker_tokens.retain(|_, &mut exp| exp > now);
         state.worker_tokens.insert(access.clone(), now + lifetime);
@@ -348,16 +371,16 @@ fn client_credentials(shared: &Shared, auth: &ClientAuth) -> Result<Response, Re
     Ok(token_response(&json!({ "access_token": access, "token_type": "Bearer", "expires_in": lifetime })))
 }
 
-fn exchange_code(shared: &Shared, auth: &ClientAuth, form: &Map<String, Value>) -> Result<Response, Response> {
+fn exchange_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Result<Response, Response> {
     let grant_error = |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
-    let mut state = shared.lock();
+    let mut state = env.lock();
     let app = authenticate(&state, auth)?;
     let code = param(form, "code")
         .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code is required"))?;
     // Single use: removed whatever happens next.
     let grant =
         state.codes.remove(code).ok_or_else(|| grant_error("The authorization code is invalid or was already used"))?;
-    let now = shared.clock.unix();
+    let now = env.clock.unix();
     if now > grant.expires_at {
         return Err(grant_error("The authorization code has expired"));
     }
@@ -383,20 +406,20 @@ fn exchange_code(shared: &Shared, auth: &ClientAuth, form: &Map<String, Value>) 
     }
     let user =
         state.get(Kind::User, &grant.user_id).cloned().ok_or_else(|| grant_error("The user no longer exists"))?;
-    let lifetime = shared.settings.token_lifetime.as_secs();
-    let sid = shared.id();
+    let lifetime = env.settings.token_lifetime.as_secs();
+    let sid = env.new_id();
     let access_claims = json!({
-        "iss": shared.issuer(), "sub": grant.user_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
-        "scope": grant.scope, "iat": now, "exp": now + lifetime, "jti": shared.id(), "sid": sid, "env": shared.env,
+        "iss": env.issuer(), "sub": grant.user_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
+        "scope": grant.scope, "iat": now, "exp": now + lifetime, "jti": env.new_id(), "sid": sid, "env": env.id,
     });
-    let access = sign(shared, &access_claims)?;
+    let access = sign(env, &access_claims)?;
     let mut body =
         json!({ "access_token": access, "token_type": "Bearer", "expires_in": lifetime, "scope": grant.scope });
     let scopes: Vec<&str> = grant.scope.split(' ').collect();
     if scopes.contains(&"openid") {
         let mut claims = json!({
-            "iss": shared.issuer(), "sub": grant.user_id, "aud": auth.client_id, "iat": now, "exp": now + lifetime,
-            "auth_time": grant.auth_time, "amr": grant.amr, "sid": sid, "env": shared.env,
+            "iss": env.issuer(), "sub": grant.user_id, "aud": auth.client_id, "iat": now, "exp": now + lifetime,
+            "auth_time": grant.auth_time, "amr": grant.amr, "sid": sid, "env": env.id,
         });
         if let Some(nonce) = &grant.nonce {
             crate::reply::put(&mut claims, "nonce", json!(nonce));
@@ -416,17 +439,17 @@ fn exchange_code(shared: &Shared, auth: &ClientAuth, form: &Map<String, Value>) 
                 crate::reply::put(&mut claims, "family_name", name.get("family").cloned().unwrap_or(Value::Null));
             }
         }
-        crate::reply::put(&mut body, "id_token", json!(sign(shared, &claims)?));
+        crate::reply::put(&mut body, "id_token", json!(sign(env, &claims)?));
     }
     if strings(&app, "grantTypes").iter().any(|g| g == "REFRESH_TOKEN") {
-        crate::reply::put(&mut body, "refresh_token", json!(shared.rng.token()));
+        crate::reply::put(&mut body, "refresh_token", json!(env.rng.token()));
     }
     Ok(token_response(&body))
 }
 
 /// `GET /{envID}/as/.well-known/openid-configuration`.
-pub(crate) fn discovery(shared: &Shared) -> Response {
-    let issuer = shared.issuer();
+async fn discovery(at: EnvPath) -> Response {
+    let issuer = at.env.issuer();
     json_response(
         StatusCode::OK,
         &json!({
@@ -450,12 +473,12 @@ pub(crate) fn discovery(shared: &Shared) -> Response {
 }
 
 /// `GET /{envID}/as/jwks`.
-pub(crate) fn jwks(shared: &Shared) -> Response {
-    json_response(StatusCode::OK, &json!({ "keys": [shared.key.jwk()] }))
+async fn jwks(at: EnvPath) -> Response {
+    json_response(StatusCode::OK, &json!({ "keys": [at.env.key.jwk()] }))
 }
 
 /// `GET /{envID}/signon/`: a placeholder for PingOne's hosted sign-on page.
-pub(crate) fn signon_page() -> Response {
+async fn signon_page(_at: EnvPath) -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// One exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// When the request arrived (simulated time, RFC 3339).

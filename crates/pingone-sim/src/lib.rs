@@ -72,24 +72,60 @@
 
 mod auth;
 mod check;
-pub mod clock;
+mod clock;
 mod config;
-pub mod faults;
+mod env;
+mod extract;
+mod faults;
 mod flows;
-pub mod journal;
-pub mod keys;
+mod journal;
+mod keys;
 mod management;
-pub mod outbox;
+mod outbox;
 mod reply;
 mod rng;
 mod server;
-mod shared;
 mod store;
+mod wire;
 
 pub use clock::SimClock;
 pub use config::{CookiePolicy, SimConfig};
 pub use faults::{Fault, FaultRates, ScriptedFault};
 pub use journal::{JournalEntry, request_levels};
-pub use keys::SigningKey;
+pub use keys::{KeyError, SigningKey};
 pub use outbox::{Email, Outbox};
 pub use server::{Controls, MAX_REQUEST_BYTES, Simulator, StartError};
+
+/// Hooks for this crate's own fuzz and property tests: the parsers that read untrusted input.
+/// Not part of the public API; they may change in any release.
+#[doc(hidden)]
+pub mod internal {
+    use serde_json::{Map, Value};
+
+    /// Parses a query string or form body (`a=b&c=d`; the first value of a repeated name wins).
+    #[must_use]
+    pub fn parse_form(raw: &[u8]) -> Map<String, Value> {
+        crate::wire::parse_form(raw)
+    }
+
+    /// Decodes one form-encoded value (`+` is a space).
+    #[must_use]
+    pub fn form_decode(value: &str) -> String {
+        crate::wire::form_decode(value)
+    }
+
+    /// Parses a list filter against the `allowed` attributes: `(attribute, starts_with, value)`
+    /// clauses, or `None` when the filter is refused (`400 INVALID_FILTER`).
+    #[must_use]
+    pub fn parse_filter(raw: &str, allowed: &[&str]) -> Option<Vec<(String, bool, String)>> {
+        crate::management::parse_filter(raw, allowed).ok()
+    }
+
+    /// Looks a cookie up in a `Cookie` header value.
+    #[must_use]
+    pub fn cookie(header: &str, name: &str) -> Option<String> {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, axum::http::HeaderValue::from_str(header).ok()?);
+        crate::wire::cookie(&headers, name).map(str::to_owned)
+    }
+}

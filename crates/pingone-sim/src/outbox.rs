@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 
 /// One e-mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct Email {
     /// The recipient address.

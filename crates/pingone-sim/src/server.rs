@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -21,16 +21,17 @@ use tokio::task::JoinHandle;
 use crate::auth;
 use crate::clock::SimClock;
 use crate::config::SimConfig;
+use crate::env::{Env, Settings};
 use crate::faults::{Fault, FaultRates, Faults, ScriptedFault};
 use crate::flows;
 use crate::journal::{Journal, JournalEntry};
 use crate::keys::SigningKey;
-use crate::management::{self, Call};
+use crate::management;
 use crate::outbox::Outbox;
 use crate::reply::{Failure, json_response};
 use crate::rng::SimRng;
-use crate::shared::{Settings, Shared};
 use crate::store::{Kind, State as Store, seed};
+use crate::wire::query_param;
 
 /// Largest request body accepted (larger: `413`).
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -58,7 +59,7 @@ pub enum StartError {
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct Simulator {
-    shared: Arc<Shared>,
+    shared: Arc<Env>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -110,11 +111,11 @@ impl Simulator {
         }
         state.table_mut(Kind::Application).insert(worker_client_id.clone(), worker);
         state.app_secrets.insert(worker_client_id.clone(), worker_client_secret.clone());
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Env {
             management_base: format!("{base}/v1"),
             apps_base: config.apps_base.clone().unwrap_or_else(|| base.clone()),
             auth_base: base,
-            env,
+            id: env,
             settings: Settings {
                 cookies: config.cookies,
                 flow_idle_timeout: config.flow_idle_timeout,
@@ -134,12 +135,7 @@ impl Simulator {
             worker_client_secret,
             restricted: AtomicBool::new(false),
         });
-        let router = Router::new()
-            .route("/__sim/outbox", axum::routing::get(outbox_json))
-            .fallback(dispatch)
-            .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-            .layer(middleware::from_fn_with_state(Arc::clone(&shared), edge))
-            .with_state(Arc::clone(&shared));
+        let router = router(&shared);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -149,7 +145,7 @@ impl Simulator {
                 tracing::error!(error = %e, "simulator server stopped with an error");
             }
         });
-        tracing::info!(addr = %addr, environment = %shared.env, "simulator started");
+        tracing::info!(addr = %addr, environment = %shared.id, "simulator started");
         Ok(Self { shared, addr, shutdown: Some(tx), task: Some(task) })
     }
 
@@ -174,7 +170,7 @@ impl Simulator {
     /// The simulated environment's ID.
     #[must_use]
     pub fn environment_id(&self) -> &str {
-        &self.shared.env
+        &self.shared.id
     }
 
     /// The seeded worker application's client ID (`CLIENT_SECRET_BASIC`).
@@ -244,7 +240,7 @@ impl Drop for Simulator {
 /// Test controls of a running simulator.
 #[derive(Debug, Clone)]
 pub struct Controls {
-    shared: Arc<Shared>,
+    shared: Arc<Env>,
 }
 
 impl Controls {
@@ -294,9 +290,24 @@ impl Controls {
 
 // ---------------------------------------------------------------- routing
 
-async fn outbox_json(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
-    let to = uri.query().map(auth::parse_form).and_then(|q| q.get("to").and_then(Value::as_str).map(str::to_owned));
-    let messages: Vec<Value> = shared
+/// Every route: the management API under `/v1/environments/{env}`, the auth API and flows under
+/// `/{env}`, the outbox under `/__sim`. A known path with a wrong method gets `405`, an unknown
+/// path `404`, both with PingOne's error body.
+fn router(env: &Arc<Env>) -> Router {
+    Router::new()
+        .route("/__sim/outbox", axum::routing::get(outbox_json))
+        .nest("/v1/environments/{env}", management::routes())
+        .nest("/{env}", auth::routes().merge(flows::routes()))
+        .method_not_allowed_fallback(|| async { Failure::method_not_allowed() })
+        .fallback(|| async { Failure::not_found() })
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(middleware::from_fn_with_state(Arc::clone(env), edge))
+        .with_state(Arc::clone(env))
+}
+
+async fn outbox_json(State(env): State<Arc<Env>>, uri: Uri) -> Response {
+    let to = query_param(uri.query(), "to");
+    let messages: Vec<Value> = env
         .outbox
         .messages()
         .into_iter()
@@ -304,64 +315,6 @@ async fn outbox_json(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         .filter_map(|m| serde_json::to_value(m).ok())
         .collect();
     json_response(StatusCode::OK, &json!({ "messages": messages }))
-}
-
-async fn dispatch(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let query = uri.query();
-    let reply = match segments.as_slice() {
-        ["v1", "environments", rest @ ..] => {
-            let call = Call {
-                method: &method,
-                segments: rest,
-                query,
-                headers: &headers,
-                body: &body,
-                url: format!("{}{}", shared.auth_base, uri),
-            };
-            management::handle(&shared, &call)
-        }
-        [env, rest @ ..] if *env == shared.env => Ok(auth_route(&shared, &method, rest, query, &headers, &body)),
-        _ => Err(Failure::not_found()),
-    };
-    reply.unwrap_or_else(IntoResponse::into_response)
-}
-
-fn auth_route(
-    shared: &Shared,
-    method: &Method,
-    rest: &[&str],
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let reply = match rest {
-        ["as", "authorize"] if method == Method::GET => {
-            Ok(auth::authorize(shared, &auth::parse_form(query.unwrap_or_default())))
-        }
-        ["as", "authorize"] if method == Method::POST => {
-            Ok(auth::authorize(shared, &auth::parse_form(&String::from_utf8_lossy(body))))
-        }
-        ["as", "resume"] if method == Method::GET => {
-            Ok(auth::resume(shared, &auth::parse_form(query.unwrap_or_default()), headers))
-        }
-        ["as", "token"] if method == Method::POST => Ok(auth::token(shared, headers, body)),
-        ["as", ".well-known", "openid-configuration"] if method == Method::GET => Ok(auth::discovery(shared)),
-        ["as", "jwks"] if method == Method::GET => Ok(auth::jwks(shared)),
-        ["flows", id] if method == Method::GET => flows::read(shared, id, headers),
-        ["flows", id] if method == Method::POST => flows::act(shared, id, headers, body),
-        ["signon", ..] if method == Method::GET => Ok(auth::signon_page()),
-        ["as", "authorize" | "resume" | "token" | "jwks"] | ["flows", _] => Err(Failure::method_not_allowed()),
-        _ => Err(Failure::not_found()),
-    };
-    reply.unwrap_or_else(IntoResponse::into_response)
 }
 
 // ---------------------------------------------------------------- edge: latency, faults, journal
@@ -387,7 +340,7 @@ fn dropped() -> Response {
     response
 }
 
-async fn edge(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+async fn edge(State(shared): State<Arc<Env>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if path.starts_with("/__sim/") {
         return next.run(request).await;

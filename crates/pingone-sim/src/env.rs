@@ -1,4 +1,5 @@
-//! What every request handler sees: the environment's state plus the simulator's services.
+//! One simulated environment: its objects, flows and codes, and the services its requests use
+//! (clock, randomness, outbox, faults, latency). Every request handler gets one.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -24,8 +25,9 @@ pub(crate) struct Settings {
 }
 
 #[derive(Debug)]
-pub(crate) struct Shared {
-    pub env: String,
+pub(crate) struct Env {
+    /// The environment ID.
+    pub id: String,
     pub management_base: String,
     pub auth_base: String,
     pub apps_base: String,
@@ -43,12 +45,13 @@ pub(crate) struct Shared {
     pub restricted: AtomicBool,
 }
 
-impl Shared {
+impl Env {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn id(&self) -> String {
+    /// A fresh object ID.
+    pub(crate) fn new_id(&self) -> String {
         self.rng.uuid()
     }
 
@@ -58,11 +61,11 @@ impl Shared {
 
     /// `{auth}/{envID}/as`.
     pub(crate) fn issuer(&self) -> String {
-        format!("{}/{}/as", self.auth_base, self.env)
+        format!("{}/{}/as", self.auth_base, self.id)
     }
 
     /// `{management}/environments/{envID}`.
-    pub(crate) fn env_url(&self) -> String {
-        format!("{}/environments/{}", self.management_base, self.env)
+    pub(crate) fn url(&self) -> String {
+        format!("{}/environments/{}", self.management_base, self.id)
     }
 }
