@@ -14,12 +14,13 @@ use serde_json::{Map, Value, json};
 use crate::env::Env;
 use crate::extract::EnvPath;
 use crate::flows::{FLOW_COOKIE, FLOW_ID_COOKIE, Flow, Status, live_flow};
+use crate::hub::Hub;
 use crate::reply::{Failure, json_response, oauth_error, redirect};
 use crate::store::{CodeGrant, Kind, State, ref_id, str_field};
 use crate::wire::{constant_time_eq, form_decode, media_type_is, parse_form, with_query};
 
 /// The routes under `{auth}/{envID}`.
-pub(crate) fn routes() -> Router<Arc<Env>> {
+pub(crate) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 14: authorize, a 302 to the sign-on page with the flow ID (or the flow as JSON
         // with `response_mode=pi.flow`).

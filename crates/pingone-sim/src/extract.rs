@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
 use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::Failure;
 
 /// The environment a request is for, and the path's other parameters (`{app}`, `{user}`, ...).
@@ -25,10 +26,10 @@ impl EnvPath {
     }
 }
 
-impl FromRequestParts<Arc<Env>> for EnvPath {
+impl FromRequestParts<Arc<Hub>> for EnvPath {
     type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<Env>) -> Result<Self, Failure> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<Hub>) -> Result<Self, Failure> {
         // Parameters that are not UTF-8 once decoded cannot name anything: 404.
         let raw = RawPathParams::from_request_parts(parts, state).await.map_err(|_| Failure::not_found())?;
         let mut env_id = None;
@@ -40,9 +41,7 @@ impl FromRequestParts<Arc<Env>> for EnvPath {
                 params.push((name.to_owned(), value.to_owned()));
             }
         }
-        match env_id {
-            Some(id) if id == state.id => Ok(Self { env: Arc::clone(state), params }),
-            _ => Err(Failure::not_found()),
-        }
+        let env = env_id.and_then(|id| state.env(&id)).ok_or_else(Failure::not_found)?;
+        Ok(Self { env, params })
     }
 }

@@ -74,10 +74,14 @@ mod auth;
 mod check;
 mod clock;
 mod config;
+mod control_api;
+mod edge;
 mod env;
+mod environment;
 mod extract;
 mod faults;
 mod flows;
+mod hub;
 mod journal;
 mod keys;
 mod management;
@@ -90,11 +94,13 @@ mod wire;
 
 pub use clock::SimClock;
 pub use config::{CookiePolicy, SimConfig};
+pub use environment::{Controls, Environment};
 pub use faults::{Fault, FaultRates, ScriptedFault};
+pub use hub::TooManyEnvironments;
 pub use journal::{JournalEntry, request_levels};
 pub use keys::{KeyError, SigningKey};
 pub use outbox::{Email, Outbox};
-pub use server::{Controls, MAX_REQUEST_BYTES, Simulator, StartError};
+pub use server::{MAX_REQUEST_BYTES, Simulator, StartError};
 
 /// Hooks for this crate's own fuzz and property tests: the parsers that read untrusted input.
 /// Not part of the public API; they may change in any release.

@@ -17,6 +17,7 @@ pub(crate) struct SimRng {
 
 impl SimRng {
     /// A generator seeded by the OS, or a deterministic stream from `seed`.
+    #[cfg(test)]
     pub(crate) fn new(seed: Option<u64>) -> Self {
         Self::with_stream(seed, 0)
     }
@@ -24,12 +25,12 @@ impl SimRng {
     /// Stream `stream` of `seed`: distinct, reproducible generators from one seed (one per
     /// environment, one for faults).
     pub(crate) fn with_stream(seed: Option<u64>, stream: u64) -> Self {
-        let mut rng = match seed {
-            Some(seed) => ChaCha20Rng::seed_from_u64(seed),
-            None => ChaCha20Rng::from_seed(os_seed()),
-        };
-        rng.set_stream(stream);
-        Self { inner: Mutex::new(rng) }
+        Self { inner: Mutex::new(generator(seed, stream)) }
+    }
+
+    /// Starts this source over as [`SimRng::with_stream`] would.
+    pub(crate) fn reseed(&self, seed: Option<u64>, stream: u64) {
+        *self.lock() = generator(seed, stream);
     }
 
     fn lock(&self) -> MutexGuard<'_, ChaCha20Rng> {
@@ -62,6 +63,15 @@ impl SimRng {
     }
 }
 
+fn generator(seed: Option<u64>, stream: u64) -> ChaCha20Rng {
+    let mut rng = match seed {
+        Some(seed) => ChaCha20Rng::seed_from_u64(seed),
+        None => ChaCha20Rng::from_seed(os_seed()),
+    };
+    rng.set_stream(stream);
+    rng
+}
+
 /// 32 bytes from the operating system (through aws-lc, already a dependency). Should that ever
 /// fail, std's randomly keyed hasher stands in: the values stay unpredictable enough for a test
 /// server, and the simulator keeps running.
@@ -90,6 +100,10 @@ mod tests {
         assert_eq!(a.digits(6), b.digits(6));
         assert_eq!(a.unit().to_bits(), b.unit().to_bits());
         assert_ne!(SimRng::with_stream(Some(7), 1).token(), SimRng::with_stream(Some(7), 2).token());
+        let again = SimRng::with_stream(Some(7), 1);
+        let first = again.token();
+        again.reseed(Some(7), 1);
+        assert_eq!(again.token(), first);
         let os = SimRng::new(None);
         assert_ne!(os.token(), os.token());
         assert_eq!(os.digits(8).len(), 8);

@@ -113,6 +113,17 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Drops what has expired by `now` (simulated Unix seconds): idle flows, codes, worker
+    /// tokens and device lock-outs. Returns how many entries went.
+    pub(crate) fn evict_expired(&mut self, now: u64, flow_idle_secs: u64) -> usize {
+        let before = self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len();
+        self.flows.retain(|_, flow| now <= flow.last_activity.saturating_add(flow_idle_secs));
+        self.codes.retain(|_, code| now <= code.expires_at);
+        self.worker_tokens.retain(|_, &mut exp| exp > now);
+        self.device_locks.retain(|_, &mut until| until > now);
+        before - (self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len())
+    }
+
     pub(crate) fn table(&self, kind: Kind) -> Option<&Table> {
         self.tables.get(&kind)
     }
@@ -146,9 +157,33 @@ pub(crate) fn str_field<'a>(row: &'a Map<String, Value>, field: &str) -> Option<
     row.get(field)?.as_str()
 }
 
+/// The environment's worker application (`CLIENT_SECRET_BASIC`), whose tokens the management
+/// API takes.
+#[derive(Debug, Clone)]
+pub(crate) struct Worker {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A fresh environment: the seeded objects and the worker application.
+pub(crate) fn seeded(env: &str, worker: &Worker, now: &str, id: impl FnMut() -> String) -> State {
+    let mut state = State::default();
+    seed(&mut state, env, now, id);
+    let app = json!({
+        "id": worker.client_id, "environment": { "id": env }, "name": "Simulator Worker", "enabled": true,
+        "type": "WORKER", "protocol": "OPENID_CONNECT", "grantTypes": ["CLIENT_CREDENTIALS"],
+        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "createdAt": now, "updatedAt": now,
+    });
+    if let Value::Object(row) = app {
+        state.table_mut(Kind::Application).insert(worker.client_id.clone(), row);
+    }
+    state.app_secrets.insert(worker.client_id.clone(), worker.client_secret.clone());
+    state
+}
+
 /// The seeded objects: the `openid` resource with its scopes, the `PingOne API` resource, the
 /// default population, the default device authentication policy and the default sign-on policy.
-pub(crate) fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String) {
+fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String) {
     let base = |extra: Value| -> Map<String, Value> {
         let mut row = match extra {
             Value::Object(m) => m,

@@ -12,12 +12,13 @@ use super::{FLOW_COOKIE, Flow, OtpRules, SESSION_COOKIE, Status};
 use crate::config::CookiePolicy;
 use crate::env::Env;
 use crate::extract::EnvPath;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, json_response};
 use crate::store::{Kind, State, str_field};
 use crate::wire::{constant_time_eq, cookie, media_type};
 
 /// The routes under `{auth}/{envID}`.
-pub(crate) fn routes() -> Router<Arc<Env>> {
+pub(crate) fn routes() -> Router<Arc<Hub>> {
     // Step 15: read the flow (GET). The actions are POSTs named by the Content-Type: step 16,
     // `user.lookup`; step 17, `otp.check`; also `usernamePassword.check`, `device.select` and
     // `session.reset`.

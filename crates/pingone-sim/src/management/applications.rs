@@ -12,12 +12,12 @@ use super::listing::list;
 use super::rows::{delete, new_row, read, render, replace_row};
 use super::{Call, JSON};
 use crate::check::Check;
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, created, no_content, ok};
 use crate::store::{Kind, ref_id, str_field};
 
 /// The routes under `/v1/environments/{env}/applications`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 1: create the OIDC web application (its ID is the OAuth client_id).
         .route("/applications", get(list_applications).post(create_application))

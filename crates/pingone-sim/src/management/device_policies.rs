@@ -12,12 +12,12 @@ use super::listing::list;
 use super::rows::{read, refuse_default, save, uniqueness};
 use super::{Call, JSON};
 use crate::check::Check;
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, no_content};
 use crate::store::Kind;
 
 /// The routes under `/v1/environments/{env}/deviceAuthenticationPolicies`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 12: create the e-mail-only device authentication policy.
         .route("/deviceAuthenticationPolicies", get(list_device_policies).post(create_device_policy))

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::env::Env;
 use crate::extract::EnvPath;
+use crate::hub::Hub;
 use crate::reply::Failure;
 use crate::wire::{media_type_is, query_param};
 
@@ -30,7 +31,7 @@ pub(crate) use listing::parse_filter;
 const JSON: &str = "application/json";
 
 /// Every management route, relative to `/v1/environments/{env}`.
-pub(crate) fn routes() -> Router<Arc<Env>> {
+pub(crate) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         .merge(applications::routes())
         .merge(resources::routes())
@@ -86,10 +87,10 @@ impl Call {
     }
 }
 
-impl FromRequestParts<Arc<Env>> for Call {
+impl FromRequestParts<Arc<Hub>> for Call {
     type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<Env>) -> Result<Self, Failure> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<Hub>) -> Result<Self, Failure> {
         let at = EnvPath::from_request_parts(parts, state).await?;
         authorize(&at.env, &parts.headers)?;
         // Nesting strips the router's prefix from `parts.uri`; links need the whole path.

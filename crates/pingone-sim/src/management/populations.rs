@@ -11,12 +11,12 @@ use super::listing::list;
 use super::rows::{read, refuse_default, save, uniqueness};
 use super::{Call, JSON};
 use crate::check::Check;
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, no_content};
 use crate::store::{Kind, ref_id};
 
 /// The routes under `/v1/environments/{env}/populations`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 8: create the population the user joins.
         .route("/populations", get(list_populations).post(create_population))

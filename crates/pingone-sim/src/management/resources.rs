@@ -8,12 +8,12 @@ use axum::routing::get;
 use super::Call;
 use super::listing::list;
 use super::rows::read;
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::Reply;
 use crate::store::Kind;
 
 /// The routes under `/v1/environments/{env}/resources`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 2: list the resources, to find `openid`.
         .route("/resources", get(list_resources))

@@ -11,12 +11,12 @@ use super::listing::list;
 use super::rows::{read, refuse_default, save, uniqueness};
 use super::{Call, JSON};
 use crate::check::Check;
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, no_content};
 use crate::store::{Kind, ref_id, str_field};
 
 /// The routes under `/v1/environments/{env}/signOnPolicies`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 5: create the sign-on policy.
         .route("/signOnPolicies", get(list_policies).post(create_policy))

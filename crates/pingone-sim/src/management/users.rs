@@ -12,7 +12,7 @@ use super::listing::list;
 use super::rows::{delete, new_row, read, render, uniqueness};
 use super::{Call, JSON};
 use crate::check::{Check, is_email};
-use crate::env::Env;
+use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, created, no_content, ok};
 use crate::store::{Kind, str_field};
 
@@ -22,7 +22,7 @@ const DEVICE_TYPES: &[&str] = &["EMAIL", "SMS", "VOICE"];
 const MAX_DEVICES_PER_USER: usize = 5;
 
 /// The routes under `/v1/environments/{env}/users`.
-pub(super) fn routes() -> Router<Arc<Env>> {
+pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         // Step 9: create the user.
         .route("/users", get(list_users).post(create_user))
