@@ -1,7 +1,8 @@
 //! `pingone-sim`: runs the simulator until Ctrl-C or SIGTERM.
 //!
 //! Prints exactly one JSON line to stdout when ready (`management_base`, `auth_base`,
-//! `environment_id`, `worker_client_id`, `worker_client_secret`, `outbox_url`); logs go to stderr.
+//! `environment_id`, `worker_client_id`, `worker_client_secret`, `outbox_url`, `controls_url`);
+//! logs go to stderr.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,9 +15,10 @@ use pingone_sim::{CookiePolicy, FaultRates, SimConfig, Simulator};
 /// An offline PingOne for the Email MFA workflow: management API, flows, OIDC, an e-mail outbox.
 ///
 /// Prints one JSON line when ready (management_base, auth_base, environment_id,
-/// worker_client_id, worker_client_secret, outbox_url), then serves until Ctrl-C or SIGTERM.
+/// worker_client_id, worker_client_secret, outbox_url, controls_url), then serves until Ctrl-C
+/// or SIGTERM.
 #[derive(Debug, Parser)]
-#[command(name = "pingone-sim", version)]
+#[command(name = "pingone-sim", version, after_long_help = CONTROLS)]
 struct Args {
     /// Listen address; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -71,7 +73,45 @@ struct Args {
     /// simulator's own base URL, which serves a placeholder page].
     #[arg(long, value_name = "URL")]
     apps_base: Option<String>,
+
+    /// How many journal entries to keep in memory, newest first (--journal still gets them all).
+    #[arg(long, value_name = "N", default_value_t = SimConfig::default().journal_capacity)]
+    journal_capacity: usize,
+
+    /// How many e-mails each environment's outbox keeps, newest first.
+    #[arg(long, value_name = "N", default_value_t = SimConfig::default().outbox_capacity)]
+    outbox_capacity: usize,
+
+    /// How many environments may exist at once, the default one included.
+    #[arg(long, value_name = "N", default_value_t = SimConfig::default().max_environments)]
+    max_environments: usize,
+
+    /// Serve the /__sim/ controls on a non-loopback bind too. Anyone who reaches the port can
+    /// then read passcodes and reset the simulator [default: off].
+    #[arg(long)]
+    allow_remote_controls: bool,
 }
+
+const CONTROLS: &str = "\
+Controls (JSON; loopback binds only, unless --allow-remote-controls):
+  GET    /__sim/health                      status, environments, journal size, uptime
+  POST   /__sim/reset                       delete created environments, reset the default one, empty the journal
+  POST   /__sim/environments                a fresh, isolated environment: its ID, URLs and worker credentials
+  GET    /__sim/environments                every environment
+  GET    /__sim/environments/{id}           one environment, with its flow, code and e-mail counts
+  DELETE /__sim/environments/{id}           delete a created environment
+Per environment, under /__sim/environments/{id}/ or, for the default one, under /__sim/:
+  GET    clock                              {\"now\", \"unix\", \"offsetMs\"}
+  POST   clock                              {\"advance\": \"90s\"} | {\"advanceSeconds\": 90} | {\"set\": \"2030-01-01T00:00:00Z\"} | {\"reset\": true}
+  GET    latency, PUT latency               {\"fixedMs\": 50, \"jitterMs\": 10}
+  GET    faults, DELETE faults              rates, queued script, injected count; DELETE clears
+  PUT    faults                             {\"rates\": {\"tooManyRequests\": 0.1, \"serverError\": 0, \"unavailable\": 0.1, \"dropConnection\": 0,
+                                             \"dropAfterCommit\": 0, \"retryAfterSecs\": 1}, \"seed\": 7} | {\"uniform\": 0.2, \"seed\": 7}
+  POST   faults/script                      {\"kind\": \"429\"|\"500\"|\"503\"|\"drop\"|\"drop-after-commit\", \"method\": \"POST\",
+                                             \"pathContains\": \"/users\", \"retryAfterSecs\": 2, \"times\": 1} (or {\"faults\": [...]})
+  GET    outbox?to=ADDRESS&wait=5s          e-mails (with otp); with wait: the next unread one to ADDRESS, waiting up to 60 s
+  GET    journal?method=&path=&status=&faults=true&since=N&limit=N[&environment=ID]
+";
 
 /// `--cookies`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -113,6 +153,10 @@ impl Args {
             users_page_size: self.users_page_size,
             environment_id: self.environment_id,
             apps_base: self.apps_base,
+            journal_capacity: self.journal_capacity,
+            outbox_capacity: self.outbox_capacity,
+            max_environments: self.max_environments,
+            allow_remote_controls: self.allow_remote_controls,
             ..SimConfig::default()
         }
     }
@@ -137,6 +181,7 @@ async fn main() -> ExitCode {
         "worker_client_id": sim.worker_client_id(),
         "worker_client_secret": sim.worker_client_secret(),
         "outbox_url": sim.outbox_url(),
+        "controls_url": sim.controls_url(),
     });
     println!("{ready}");
     wait_for_stop().await;
@@ -184,6 +229,10 @@ mod tests {
         assert_eq!(defaults.token_lifetime, library.token_lifetime);
         assert_eq!(defaults.users_page_size, library.users_page_size);
         assert_eq!(defaults.cookies, library.cookies);
+        assert_eq!(defaults.journal_capacity, library.journal_capacity);
+        assert_eq!(defaults.outbox_capacity, library.outbox_capacity);
+        assert_eq!(defaults.max_environments, library.max_environments);
+        assert_eq!(defaults.allow_remote_controls, library.allow_remote_controls);
         let set = Args::try_parse_from([
             "pingone-sim",
             "--bind",

@@ -248,3 +248,34 @@ fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String)
             "recovery": { "enabled": true } })),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_drops_only_what_has_expired() {
+        let mut state = State::default();
+        let code = |expires_at| CodeGrant {
+            client_id: String::new(),
+            redirect_uri: None,
+            code_challenge: None,
+            user_id: String::new(),
+            nonce: None,
+            scope: String::new(),
+            auth_time: 0,
+            amr: Vec::new(),
+            expires_at,
+        };
+        state.codes.insert("old".into(), code(99));
+        state.codes.insert("live".into(), code(100));
+        state.worker_tokens.insert("old".into(), 100);
+        state.worker_tokens.insert("live".into(), 101);
+        state.device_locks.insert("old".into(), 100);
+        state.device_locks.insert("live".into(), 160);
+        assert_eq!(state.evict_expired(100, 900), 3);
+        assert!(state.codes.contains_key("live") && state.worker_tokens.contains_key("live"));
+        assert!(state.device_locks.contains_key("live"));
+        assert_eq!(state.evict_expired(100, 900), 0);
+    }
+}

@@ -26,9 +26,15 @@ async fn binary_prints_one_json_line_serves_and_exits_0_on_sigterm() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let ready: Value = serde_json::from_str(&line).unwrap();
-    for key in
-        ["management_base", "auth_base", "environment_id", "worker_client_id", "worker_client_secret", "outbox_url"]
-    {
+    for key in [
+        "management_base",
+        "auth_base",
+        "environment_id",
+        "worker_client_id",
+        "worker_client_secret",
+        "outbox_url",
+        "controls_url",
+    ] {
         assert!(ready[key].is_string(), "{key} in {line}");
     }
     let http = client();
