@@ -55,6 +55,24 @@ impl Inner {
     }
 }
 
+/// A waiting `next_for`. The last waiter for an address removes its wake-up entry, also when
+/// the wait is cancelled (an HTTP client that hangs up).
+struct Waiter<'a> {
+    outbox: &'a Outbox,
+    notify: Arc<Notify>,
+    key: String,
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        let mut inner = self.outbox.lock();
+        // The map's reference and this one: nobody else waits.
+        if Arc::strong_count(&self.notify) == 2 {
+            inner.arrivals.remove(&self.key);
+        }
+    }
+}
+
 /// The outbox of one environment. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -150,25 +168,20 @@ impl Outbox {
     /// outbox's `wait`) returned, and returns it (oldest first). `None` on timeout.
     pub async fn next_for(&self, to: &str, timeout: Duration) -> Option<Email> {
         let key = to.to_lowercase();
-        let notify = Arc::clone(self.lock().arrivals.entry(key.clone()).or_default());
+        let waiter =
+            Waiter { outbox: self, notify: Arc::clone(self.lock().arrivals.entry(key.clone()).or_default()), key };
         let deadline = tokio::time::Instant::now() + timeout;
-        let found = loop {
-            let notified = notify.notified();
+        loop {
+            let notified = waiter.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(email) = self.take_for(&key) {
-                break Some(email);
+            if let Some(email) = self.take_for(&waiter.key) {
+                return Some(email);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                break None;
+                return None;
             }
-        };
-        // The last waiter for an address removes its wake-up entry.
-        let mut inner = self.lock();
-        if Arc::strong_count(&notify) == 2 {
-            inner.arrivals.remove(&key);
         }
-        found
     }
 
     fn take_for(&self, key: &str) -> Option<Email> {
@@ -217,6 +230,14 @@ mod tests {
         let inner = outbox.lock();
         assert!(inner.untaken.is_empty(), "{:?}", inner.untaken);
         assert!(inner.arrivals.is_empty(), "waiters clean up after themselves");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_wait_cleans_up_too() {
+        let outbox = Outbox::default();
+        let waiting = outbox.next_for("gone@example.test", Duration::from_secs(5));
+        assert!(tokio::time::timeout(Duration::from_millis(20), waiting).await.is_err());
+        assert!(outbox.lock().arrivals.is_empty());
     }
 
     #[tokio::test]
