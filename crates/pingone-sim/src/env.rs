@@ -60,7 +60,7 @@ impl EnvDefaults {
     }
 }
 
-#[derive(Debug)]
+/// One environment. Its `Debug` shows the ID only: the state holds secrets.
 pub(crate) struct Env {
     /// The environment ID.
     pub id: String,
@@ -79,6 +79,12 @@ pub(crate) struct Env {
     pub restricted: AtomicBool,
     /// Simulated Unix second after which the next request sweeps expired state.
     next_sweep: AtomicU64,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 /// How often (in simulated seconds) requests sweep expired flows, codes and tokens.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-/// One e-mail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One e-mail. Its `Debug` leaves out the body and the passcode.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Email {
@@ -27,6 +27,17 @@ pub struct Email {
     otp: String,
 }
 
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Email")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("sent_at", &self.sent_at)
+            .field("body", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
 impl Email {
     /// The one-time passcode in this e-mail.
     #[must_use]
@@ -35,7 +46,6 @@ impl Email {
     }
 }
 
-#[derive(Debug)]
 struct Inner {
     /// The kept e-mails, oldest first, each with its sequence number.
     messages: VecDeque<(u64, Email)>,
@@ -73,10 +83,20 @@ impl Drop for Waiter<'_> {
     }
 }
 
-/// The outbox of one environment. Cheap to clone.
-#[derive(Debug, Clone)]
+/// The outbox of one environment. Cheap to clone. Its `Debug` shows counts, not e-mails.
+#[derive(Clone)]
 pub struct Outbox {
     inner: Arc<Mutex<Inner>>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.lock();
+        f.debug_struct("Outbox")
+            .field("emails", &inner.messages.len())
+            .field("capacity", &inner.capacity)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Outbox {
@@ -230,6 +250,16 @@ mod tests {
         let inner = outbox.lock();
         assert!(inner.untaken.is_empty(), "{:?}", inner.untaken);
         assert!(inner.arrivals.is_empty(), "waiters clean up after themselves");
+    }
+
+    #[test]
+    fn debug_shows_no_passcode() {
+        let outbox = Outbox::default();
+        outbox.send("ada@example.test", "864213", "2030-01-01T00:00:00.000Z".into(), 5);
+        let email = outbox.latest_for("ada@example.test").unwrap();
+        let printed = format!("{email:?} {outbox:?}");
+        assert!(!printed.contains("864213"), "{printed}");
+        assert!(printed.contains("ada@example.test") && printed.contains("emails: 1"), "{printed}");
     }
 
     #[tokio::test]

@@ -159,10 +159,16 @@ pub(crate) fn str_field<'a>(row: &'a Map<String, Value>, field: &str) -> Option<
 
 /// The environment's worker application (`CLIENT_SECRET_BASIC`), whose tokens the management
 /// API takes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Worker {
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("client_id", &self.client_id).field("client_secret", &"[redacted]").finish()
+    }
 }
 
 /// A fresh environment: the seeded objects and the worker application.

@@ -122,3 +122,20 @@ async fn seeded_environments_are_reproducible() {
     assert_eq!(first, ids(5).await);
     assert_ne!(first, ids(6).await);
 }
+
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let h = Harness::start().await;
+    let p = provision(&h, &Options::default()).await;
+    let (_, mut s) = h.authorize(&p.app_id).await;
+    h.flow_post(&mut s, "user.lookup", json!({ "username": USER })).await;
+    let otp = h.sim.outbox().latest_for(EMAIL).unwrap().otp().to_owned();
+    let other = h.sim.create_environment().unwrap();
+    let printed = format!("{:?} {other:?} {:?} {:?}", h.sim, h.sim.controls(), h.sim.outbox().messages());
+    for secret in
+        [h.sim.worker_client_secret(), other.worker_client_secret(), otp.as_str(), &s.cookies["interactionToken"]]
+    {
+        assert!(!printed.contains(secret), "a secret in Debug output");
+    }
+    assert!(printed.contains(h.sim.environment_id()));
+}
