@@ -14,17 +14,35 @@ pub(crate) const DEFAULT_OUTBOX_CAPACITY: usize = 1_000;
 /// Default of [`SimConfig::max_environments`].
 pub(crate) const DEFAULT_MAX_ENVIRONMENTS: usize = 1_000;
 
+/// Default of [`SimConfig::session_idle_timeout`]: PingOne's 30 days.
+pub(crate) const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
 /// How strictly flow calls must carry the cookies that authorize set.
+///
+/// (An earlier `ActionsOnly` mode let flow reads through without cookies, on a misreading of
+/// PingOne's custom sign-on sample, which in fact sends its cookies when it reads a flow too.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CookiePolicy {
-    /// Every flow call (`GET` and `POST`) and resume must carry the flow's `interactionToken`
-    /// cookie; without it: `403 ACCESS_FAILED`. The default.
+    /// Every flow call (`GET` and `POST`) and resume must carry the flow's cookie: the
+    /// `ST-NO-SS` set at authorize, or the `ST` set once the user was identified. Without it:
+    /// `401` with `code` `INVALID_TOKEN` (a guess, see the crate docs). The default.
     #[default]
     Strict,
-    /// Flow actions (`POST`) and resume need the cookie; reading the flow does not (what the
-    /// official custom sign-on sample relies on).
-    ActionsOnly,
     /// Cookies are set but never checked.
+    Off,
+}
+
+/// What authorize does with a live single sign-on session (the `ST` cookie of a completed
+/// sign-on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SsoMode {
+    /// The session identifies the user: the policy's actions run for that user, except those
+    /// whose `condition` (`secondsSince` a `${session.lastSignOn...}` variable, `greater` than N)
+    /// says the session's last sign-on is recent enough. When every action is skipped the flow
+    /// is `COMPLETED` at once. The default.
+    #[default]
+    On,
+    /// `ST` is ignored at authorize: every authorize starts a full sign-on.
     Off,
 }
 
@@ -45,6 +63,10 @@ pub struct SimConfig {
     pub journal_file: Option<PathBuf>,
     /// Cookie enforcement on flow calls.
     pub cookies: CookiePolicy,
+    /// What authorize does with a live `ST` session.
+    pub sso: SsoMode,
+    /// A session (`ST`) unused for this long is gone. PingOne: 30 days.
+    pub session_idle_timeout: Duration,
     /// A flow with no activity for this long is gone (`404`). PingOne: 15 minutes.
     pub flow_idle_timeout: Duration,
     /// Lifetime of authorization codes.
@@ -84,6 +106,8 @@ impl Default for SimConfig {
             seed: None,
             journal_file: None,
             cookies: CookiePolicy::Strict,
+            sso: SsoMode::On,
+            session_idle_timeout: DEFAULT_SESSION_IDLE,
             flow_idle_timeout: Duration::from_secs(15 * 60),
             code_lifetime: Duration::from_secs(60),
             token_lifetime: Duration::from_secs(3600),

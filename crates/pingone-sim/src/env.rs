@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::clock::SimClock;
-use crate::config::{CookiePolicy, SimConfig};
+use crate::config::{CookiePolicy, SimConfig, SsoMode};
 use crate::faults::{FaultRates, Faults};
 use crate::keys::SigningKey;
 use crate::outbox::Outbox;
@@ -18,6 +18,8 @@ use crate::store::{State, Worker, seeded};
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub cookies: CookiePolicy,
+    pub sso: SsoMode,
+    pub session_idle_timeout: Duration,
     pub flow_idle_timeout: Duration,
     pub code_lifetime: Duration,
     pub token_lifetime: Duration,
@@ -46,6 +48,8 @@ impl EnvDefaults {
             apps_base: config.apps_base.clone().unwrap_or_else(|| base.to_owned()),
             settings: Settings {
                 cookies: config.cookies,
+                sso: config.sso,
+                session_idle_timeout: config.session_idle_timeout,
                 flow_idle_timeout: config.flow_idle_timeout,
                 code_lifetime: config.code_lifetime,
                 token_lifetime: config.token_lifetime,
@@ -64,6 +68,8 @@ impl EnvDefaults {
 pub(crate) struct Env {
     /// The environment ID.
     pub id: String,
+    /// The ID of the organization the environment belongs to (the tokens' `org` claim).
+    pub org_id: String,
     pub management_base: String,
     pub auth_base: String,
     pub apps_base: String,
@@ -99,8 +105,10 @@ impl Env {
         let worker = Worker { client_id: rng.uuid(), client_secret: rng.token() };
         let clock = SimClock::default();
         let state = seeded(&id, &worker, &clock.rfc3339(), || rng.uuid());
+        let org_id = derived_uuid(&format!("organization:{id}"));
         Self {
             id,
+            org_id,
             management_base: defaults.management_base.clone(),
             auth_base: defaults.auth_base.clone(),
             apps_base: defaults.apps_base.clone(),
@@ -166,7 +174,15 @@ impl Env {
     pub(crate) fn evict_expired(&self) -> usize {
         let now = self.clock.unix();
         self.next_sweep.store(now.saturating_add(SWEEP_EVERY_SECS), Ordering::Relaxed);
-        self.lock().evict_expired(now, self.settings.flow_idle_timeout.as_secs())
+        self.lock().evict_expired(now, &self.expiry())
+    }
+
+    /// The idle timeouts of flows and sessions, in seconds.
+    pub(crate) fn expiry(&self) -> crate::store::Expiry {
+        crate::store::Expiry {
+            flow_idle_secs: self.settings.flow_idle_timeout.as_secs(),
+            session_idle_secs: self.settings.session_idle_timeout.as_secs(),
+        }
     }
 
     /// Drops expired state if the last sweep is at least a simulated second old: memory stays
@@ -180,7 +196,19 @@ impl Env {
                 .compare_exchange(due, now.saturating_add(SWEEP_EVERY_SECS), Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            self.lock().evict_expired(now, self.settings.flow_idle_timeout.as_secs());
+            self.lock().evict_expired(now, &self.expiry());
         }
     }
+}
+
+/// A UUID-shaped ID derived from `seed` (an environment's organization and password policy:
+/// stable for the environment's ID, and drawn from no random stream, so that seeded runs keep
+/// their IDs).
+pub(crate) fn derived_uuid(seed: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, seed.as_bytes());
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(digest.as_ref()) {
+        *slot = *byte;
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
 }

@@ -127,6 +127,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod cert;
 mod check;
 mod clock;
 mod config;
@@ -145,11 +146,12 @@ mod outbox;
 mod reply;
 mod rng;
 mod server;
+mod sessions;
 mod store;
 mod wire;
 
 pub use clock::SimClock;
-pub use config::{CookiePolicy, SimConfig};
+pub use config::{CookiePolicy, SimConfig, SsoMode};
 pub use environment::{Controls, Environment};
 pub use faults::{Fault, FaultRates, ScriptedFault};
 pub use hub::TooManyEnvironments;

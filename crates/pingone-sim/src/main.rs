@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use pingone_sim::{CookiePolicy, FaultRates, SimConfig, Simulator};
+use pingone_sim::{CookiePolicy, FaultRates, SimConfig, Simulator, SsoMode};
 
 /// An offline PingOne for the Email MFA workflow: management API, flows, OIDC, an e-mail outbox.
 ///
@@ -45,9 +45,18 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
 
-    /// Which flow calls must carry the flow's interactionToken cookie.
+    /// Whether flow calls and resume must carry the flow's cookie (ST-NO-SS or ST).
     #[arg(long, value_enum, default_value_t = Cookies::Strict)]
     cookies: Cookies,
+
+    /// What authorize does with a live ST session cookie: on, the session identifies the user
+    /// (actions whose condition says the last sign-on is recent are skipped); off, ignored.
+    #[arg(long, value_enum, default_value_t = Sso::On)]
+    sso: Sso,
+
+    /// A session (ST) unused for this long is gone (e.g. 30d, 8h).
+    #[arg(long, value_name = "DURATION", default_value = "30days", value_parser = duration)]
+    session_idle_timeout: Duration,
 
     /// A flow idle for this long is gone (e.g. 15m, 90s).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
@@ -116,11 +125,18 @@ Per environment, under /__sim/environments/{id}/ or, for the default one, under 
 /// `--cookies`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Cookies {
-    /// Every flow call and resume needs the cookie.
+    /// Every flow call and resume needs the cookie (401 INVALID_TOKEN without).
     Strict,
-    /// Flow actions and resume need it; reading a flow does not.
-    ActionsOnly,
     /// Cookies are set but never checked.
+    Off,
+}
+
+/// `--sso`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Sso {
+    /// A live ST session identifies the user at authorize.
+    On,
+    /// ST is ignored at authorize.
     Off,
 }
 
@@ -144,9 +160,13 @@ impl Args {
             journal_file: self.journal,
             cookies: match self.cookies {
                 Cookies::Strict => CookiePolicy::Strict,
-                Cookies::ActionsOnly => CookiePolicy::ActionsOnly,
                 Cookies::Off => CookiePolicy::Off,
             },
+            sso: match self.sso {
+                Sso::On => SsoMode::On,
+                Sso::Off => SsoMode::Off,
+            },
+            session_idle_timeout: self.session_idle_timeout,
             flow_idle_timeout: self.flow_idle_timeout,
             code_lifetime: self.code_lifetime,
             token_lifetime: self.token_lifetime,
@@ -229,6 +249,8 @@ mod tests {
         assert_eq!(defaults.token_lifetime, library.token_lifetime);
         assert_eq!(defaults.users_page_size, library.users_page_size);
         assert_eq!(defaults.cookies, library.cookies);
+        assert_eq!(defaults.sso, library.sso);
+        assert_eq!(defaults.session_idle_timeout, library.session_idle_timeout);
         assert_eq!(defaults.journal_capacity, library.journal_capacity);
         assert_eq!(defaults.outbox_capacity, library.outbox_capacity);
         assert_eq!(defaults.max_environments, library.max_environments);
@@ -242,13 +264,20 @@ mod tests {
             "--code-lifetime",
             "5m",
             "--cookies",
-            "actions-only",
+            "off",
+            "--sso",
+            "off",
+            "--session-idle-timeout",
+            "8h",
         ])
         .unwrap()
         .config();
         assert_eq!(set.bind.port(), 8080);
         assert_eq!(set.code_lifetime, Duration::from_secs(300));
-        assert_eq!(set.cookies, CookiePolicy::ActionsOnly);
+        assert_eq!(set.cookies, CookiePolicy::Off);
+        assert_eq!(set.sso, SsoMode::Off);
+        assert_eq!(set.session_idle_timeout, Duration::from_secs(8 * 3600));
+        assert!(Args::try_parse_from(["pingone-sim", "--cookies", "actions-only"]).is_err());
         assert!((set.faults.server_error - 0.05).abs() < 1e-9);
         assert!(Args::try_parse_from(["pingone-sim", "--fault-rate", "2"]).is_err());
         assert!(Args::try_parse_from(["pingone-sim", "--flow-idle-timeout", "soon"]).is_err());

@@ -1,10 +1,11 @@
 //! The in-memory state of one simulated environment.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
 use crate::flows::Flow;
+use crate::sessions::Sessions;
 
 /// The kinds of management objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,6 +97,32 @@ pub(crate) struct CodeGrant {
     pub scope: String,
     pub auth_time: u64,
     pub amr: Vec<&'static str>,
+    /// The sign-on policy's name (the ID token's `acr`).
+    pub acr: Option<String>,
+    /// The session's ID (the ID token's `sid`).
+    pub sid: Option<String>,
+    pub expires_at: u64,
+}
+
+/// Idle timeouts, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expiry {
+    pub flow_idle_secs: u64,
+    pub session_idle_secs: u64,
+}
+
+/// A user's failed passwords, for the password policy's lockout.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PasswordFailures {
+    pub count: u32,
+    /// Simulated Unix time until which the password is locked (0: not locked).
+    pub locked_until: u64,
+}
+
+/// A device waiting for activation, with the passcode e-mailed for it.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingActivation {
+    pub code: String,
     pub expires_at: u64,
 }
 
@@ -110,18 +137,40 @@ pub(crate) struct State {
     pub codes: HashMap<String, CodeGrant>,
     /// Device ID → simulated Unix time until which OTPs to it are blocked.
     pub device_locks: HashMap<String, u64>,
+    /// Single sign-on sessions (the `ST` cookie).
+    pub sessions: Sessions,
+    /// User ID → failed passwords (LOGIN action lockout).
+    pub password_failures: HashMap<String, PasswordFailures>,
+    /// Users whose password was set with `forceChange: true`.
+    pub must_change_password: HashSet<String>,
+    /// Device ID → the activation passcode of a device created `ACTIVATION_REQUIRED`.
+    pub activations: HashMap<String, PendingActivation>,
 }
 
 impl State {
-    /// Drops what has expired by `now` (simulated Unix seconds): idle flows, codes, worker
-    /// tokens and device lock-outs. Returns how many entries went.
-    pub(crate) fn evict_expired(&mut self, now: u64, flow_idle_secs: u64) -> usize {
-        let before = self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len();
-        self.flows.retain(|_, flow| now <= flow.last_activity.saturating_add(flow_idle_secs));
+    /// Drops what has expired by `now` (simulated Unix seconds): idle flows and sessions,
+    /// codes, worker tokens, device and password lock-outs, activation passcodes. Returns how
+    /// many entries went.
+    pub(crate) fn evict_expired(&mut self, now: u64, expiry: &Expiry) -> usize {
+        let before = self.entries();
+        self.flows.retain(|_, flow| now <= flow.last_activity.saturating_add(expiry.flow_idle_secs));
         self.codes.retain(|_, code| now <= code.expires_at);
         self.worker_tokens.retain(|_, &mut exp| exp > now);
         self.device_locks.retain(|_, &mut until| until > now);
-        before - (self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len())
+        self.password_failures.retain(|_, f| f.locked_until == 0 || f.locked_until > now);
+        self.activations.retain(|_, a| a.expires_at > now);
+        self.sessions.evict_idle(now, expiry.session_idle_secs);
+        before.saturating_sub(self.entries())
+    }
+
+    fn entries(&self) -> usize {
+        self.flows.len()
+            + self.codes.len()
+            + self.worker_tokens.len()
+            + self.device_locks.len()
+            + self.password_failures.len()
+            + self.activations.len()
+            + self.sessions.len()
     }
 
     pub(crate) fn table(&self, kind: Kind) -> Option<&Table> {
@@ -271,6 +320,8 @@ mod tests {
             scope: String::new(),
             auth_time: 0,
             amr: Vec::new(),
+            acr: None,
+            sid: None,
             expires_at,
         };
         state.codes.insert("old".into(), code(99));
@@ -279,9 +330,10 @@ mod tests {
         state.worker_tokens.insert("live".into(), 101);
         state.device_locks.insert("old".into(), 100);
         state.device_locks.insert("live".into(), 160);
-        assert_eq!(state.evict_expired(100, 900), 3);
+        let expiry = Expiry { flow_idle_secs: 900, session_idle_secs: 3600 };
+        assert_eq!(state.evict_expired(100, &expiry), 3);
         assert!(state.codes.contains_key("live") && state.worker_tokens.contains_key("live"));
         assert!(state.device_locks.contains_key("live"));
-        assert_eq!(state.evict_expired(100, 900), 0);
+        assert_eq!(state.evict_expired(100, &expiry), 0);
     }
 }

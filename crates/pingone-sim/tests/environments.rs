@@ -133,7 +133,7 @@ async fn debug_output_holds_no_secret() {
     let other = h.sim.create_environment().unwrap();
     let printed = format!("{:?} {other:?} {:?} {:?}", h.sim, h.sim.controls(), h.sim.outbox().messages());
     for secret in
-        [h.sim.worker_client_secret(), other.worker_client_secret(), otp.as_str(), &s.cookies["interactionToken"]]
+        [h.sim.worker_client_secret(), other.worker_client_secret(), otp.as_str(), &s.cookies["ST-NO-SS"], &s.cookies["ST"]]
     {
         assert!(!printed.contains(secret), "a secret in Debug output");
     }

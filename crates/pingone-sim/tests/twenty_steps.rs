@@ -20,7 +20,7 @@ async fn twenty_steps_end_to_end() {
     let location = reply.location();
     assert!(location.starts_with(&format!("{}/{}/signon/?flowId=", h.sim.auth_base(), h.env())), "{location}");
     assert!(!s.flow_id.is_empty());
-    assert!(s.cookies.contains_key("interactionToken") && s.cookies.contains_key("interactionId"));
+    assert!(s.cookies.contains_key("ST-NO-SS") && !s.cookies.contains_key("ST"), "{:?}", s.cookies.keys());
 
     // 15: read the flow.
     let flow = h.flow_get(&s).await;
@@ -128,7 +128,7 @@ async fn discovery_matches_the_routes() {
     let jwks = h.send(Method::GET, d["jwks_uri"].as_str().unwrap(), None, None, None).await;
     assert_eq!(jwks.status, 200);
     assert_eq!(jwks.body["keys"][0]["kty"], "RSA");
-    assert_eq!(jwks.body["keys"][0]["alg"], "RS256");
+    assert!(jwks.body["keys"][0]["x5c"][0].is_string(), "PingOne lists x5c");
     let token = h
         .send(
             Method::POST,
@@ -146,7 +146,7 @@ async fn discovery_matches_the_routes() {
 }
 
 #[tokio::test]
-async fn pi_flow_response_mode_returns_json_and_the_code_in_the_flow() {
+async fn pi_flow_response_mode_answers_json_and_resume_carries_the_code() {
     let h = Harness::start().await;
     let p = provision(&h, &Options::default()).await;
     let url = reqwest::Url::parse_with_params(
@@ -176,6 +176,25 @@ async fn pi_flow_response_mode_returns_json_and_the_code_in_the_flow() {
     let otp = h.otp().await;
     let done = h.flow_post(&mut s, "otp.check", json!({ "otp": otp })).await;
     assert_eq!(done.body["status"], "COMPLETED");
-    assert_eq!(done.body["authorizeResponse"]["state"], "xyz");
-    assert!(done.body["authorizeResponse"]["code"].is_string());
+    assert!(done.body.get("authorizeResponse").is_none(), "the code comes from resume");
+    // Resume answers JSON, not a redirect: the flow with authorizeResponse.code and .state.
+    let resumed = h.resume(&s).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.body);
+    assert!(resumed.headers.get("location").is_none());
+    assert_eq!(resumed.body["status"], "COMPLETED");
+    assert_eq!(resumed.body["authorizeResponse"]["state"], "xyz");
+    let code = resumed.body["authorizeResponse"]["code"].as_str().unwrap();
+    let secret = h.secret(&p.app_id).await;
+    // No redirect_uri was sent at authorize, so none is sent at the exchange either.
+    let response = h
+        .http
+        .post(h.auth("as/token"))
+        .basic_auth(&p.app_id, Some(&secret))
+        .form(&[("grant_type", "authorization_code"), ("code", code), ("code_verifier", VERIFIER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // The flow is gone once resumed.
+    assert_eq!(h.resume(&s).await.status, 404);
 }

@@ -4,10 +4,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::claims::CLAIMS_SUPPORTED;
 use crate::extract::EnvPath;
 use crate::reply::json_response;
 
-/// `GET /{envID}/as/.well-known/openid-configuration`.
+/// `GET /{envID}/as/.well-known/openid-configuration`: only the endpoints the simulator serves,
+/// and only what it issues.
 pub(super) async fn discovery(at: EnvPath) -> Response {
     let issuer = at.env.issuer();
     json_response(
@@ -21,13 +23,15 @@ pub(super) async fn discovery(at: EnvPath) -> Response {
             "end_session_endpoint": format!("{issuer}/signoff"),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "pi.flow"],
-            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["plain", "S256"],
             "scopes_supported": ["openid", "profile", "email", "address", "phone", "offline_access"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "sid", "email", "email_verified", "preferred_username", "given_name", "family_name"],
+            "claims_supported": CLAIMS_SUPPORTED,
+            "claims_parameter_supported": false,
+            "request_parameter_supported": false,
         }),
     )
 }

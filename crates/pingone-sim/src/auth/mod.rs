@@ -1,5 +1,6 @@
 //! The auth API under `{auth}/{envID}`: authorize (step 14) and resume (step 18) in
-//! [`authorize`], the token endpoint (step 20) in [`token`], discovery, JWKS and the sign-on
+//! [`authorize`], the token endpoint (step 20) in [`token`], the claims it issues in
+//! [`claims`], userinfo in [`userinfo`], sign-off in [`signoff`], discovery, JWKS and the sign-on
 //! page placeholder in [`discovery`].
 
 use std::sync::Arc;
@@ -15,10 +16,11 @@ use crate::store::{Kind, State, str_field};
 use crate::wire::with_query;
 
 mod authorize;
+mod claims;
 mod discovery;
+mod signoff;
 mod token;
-
-pub(crate) use authorize::issue_code;
+mod userinfo;
 
 /// The routes under `{auth}/{envID}`.
 pub(crate) fn routes() -> Router<Arc<Hub>> {
@@ -31,6 +33,10 @@ pub(crate) fn routes() -> Router<Arc<Hub>> {
         // Step 20: the token endpoint (authorization code + PKCE verifier; also the worker's
         // client credentials, which steps 1-13 and 19 need).
         .route("/as/token", post(token::token_form))
+        // The signed-on user's claims, for the user's access token.
+        .route("/as/userinfo", get(userinfo::userinfo_get).post(userinfo::userinfo_post))
+        // Sign-off: ends the session the `ST` cookie names.
+        .route("/as/signoff", get(signoff::signoff_query).post(signoff::signoff_form))
         .route("/as/.well-known/openid-configuration", get(discovery::discovery))
         .route("/as/jwks", get(discovery::jwks))
         .route("/signon", get(discovery::signon_page))

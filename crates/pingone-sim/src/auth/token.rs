@@ -7,10 +7,11 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
+use super::claims::{platform_claims, user_claims};
 use super::{param, strings};
 use crate::env::Env;
 use crate::extract::EnvPath;
-use crate::reply::{json_response, oauth_error};
+use crate::reply::{json_response, oauth_error, put};
 use crate::store::{Kind, State, str_field};
 use crate::wire::{constant_time_eq, form_decode, media_type_is, parse_form};
 
@@ -101,14 +102,15 @@ fn client_credentials(env: &Env, auth: &ClientAuth) -> Result<Response, Response
     }
     let now = env.clock.unix();
     let lifetime = env.settings.token_lifetime.as_secs();
+    // As a real worker token: `client_id`, `env`, `org`, `jti` and no `sub`.
     let claims = json!({
-        "iss": env.issuer(), "sub": auth.client_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
-        "iat": now, "exp": now + lifetime, "jti": env.new_id(), "env": env.id,
+        "iss": env.issuer(), "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
+        "iat": now, "exp": now.saturating_add(lifetime), "jti": env.new_id(), "env": env.id, "org": env.org_id,
     });
     let access = sign(env, &claims)?;
     if is_worker {
         state.worker_tokens.retain(|_, &mut exp| exp > now);
-        state.worker_tokens.insert(access.clone(), now + lifetime);
+        state.worker_tokens.insert(access.clone(), now.saturating_add(lifetime));
     }
     Ok(token_response(&json!({ "access_token": access, "token_type": "Bearer", "expires_in": lifetime })))
 }
@@ -149,42 +151,37 @@ fn exchange_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Res
     let user =
         state.get(Kind::User, &grant.user_id).cloned().ok_or_else(|| grant_error("The user no longer exists"))?;
     let lifetime = env.settings.token_lifetime.as_secs();
-    let sid = env.new_id();
-    let access_claims = json!({
+    let exp = now.saturating_add(lifetime);
+    let mut access_claims = json!({
         "iss": env.issuer(), "sub": grant.user_id, "aud": ["https://api.pingone.com"], "client_id": auth.client_id,
-        "scope": grant.scope, "iat": now, "exp": now + lifetime, "jti": env.new_id(), "sid": sid, "env": env.id,
+        "scope": grant.scope, "iat": now, "exp": exp, "jti": env.new_id(),
     });
+    if let Some(sid) = &grant.sid {
+        put(&mut access_claims, "sid", json!(sid));
+    }
+    platform_claims(env, &mut access_claims);
     let access = sign(env, &access_claims)?;
     let mut body =
         json!({ "access_token": access, "token_type": "Bearer", "expires_in": lifetime, "scope": grant.scope });
     let scopes: Vec<&str> = grant.scope.split(' ').collect();
     if scopes.contains(&"openid") {
         let mut claims = json!({
-            "iss": env.issuer(), "sub": grant.user_id, "aud": auth.client_id, "iat": now, "exp": now + lifetime,
-            "auth_time": grant.auth_time, "amr": grant.amr, "sid": sid, "env": env.id,
+            "iss": env.issuer(), "sub": grant.user_id, "aud": auth.client_id, "iat": now, "exp": exp,
+            "auth_time": grant.auth_time, "amr": grant.amr,
         });
-        if let Some(nonce) = &grant.nonce {
-            crate::reply::put(&mut claims, "nonce", json!(nonce));
-        }
-        if scopes.contains(&"email") {
-            crate::reply::put(&mut claims, "email", json!(str_field(&user, "email")));
-            crate::reply::put(
-                &mut claims,
-                "email_verified",
-                json!(user.get("emailVerified").and_then(Value::as_bool).unwrap_or(false)),
-            );
-        }
-        if scopes.contains(&"profile") {
-            crate::reply::put(&mut claims, "preferred_username", json!(str_field(&user, "username")));
-            if let Some(name) = user.get("name") {
-                crate::reply::put(&mut claims, "given_name", name.get("given").cloned().unwrap_or(Value::Null));
-                crate::reply::put(&mut claims, "family_name", name.get("family").cloned().unwrap_or(Value::Null));
+        for (name, value) in [("nonce", &grant.nonce), ("acr", &grant.acr), ("sid", &grant.sid)] {
+            if let Some(value) = value {
+                put(&mut claims, name, json!(value));
             }
         }
-        crate::reply::put(&mut body, "id_token", json!(sign(env, &claims)?));
+        platform_claims(env, &mut claims);
+        for (name, value) in user_claims(&user, &scopes) {
+            put(&mut claims, &name, value);
+        }
+        put(&mut body, "id_token", json!(sign(env, &claims)?));
     }
     if strings(&app, "grantTypes").iter().any(|g| g == "REFRESH_TOKEN") {
-        crate::reply::put(&mut body, "refresh_token", json!(env.rng.token()));
+        put(&mut body, "refresh_token", json!(env.rng.token()));
     }
     Ok(token_response(&body))
 }

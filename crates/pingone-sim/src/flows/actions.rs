@@ -4,34 +4,52 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::{FLOW_COOKIE, Flow, OtpRules, SESSION_COOKIE, Status};
+use super::password::{password_check, password_reset};
+use super::Flow;
 use crate::config::CookiePolicy;
 use crate::env::Env;
 use crate::extract::EnvPath;
 use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, json_response};
+use crate::sessions::{PRE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::store::{Kind, State, str_field};
 use crate::wire::{constant_time_eq, cookie, media_type};
 
 /// The routes under `{auth}/{envID}`.
 pub(crate) fn routes() -> Router<Arc<Hub>> {
     // Step 15: read the flow (GET). The actions are POSTs named by the Content-Type: step 16,
-    // `user.lookup`; step 17, `otp.check`; also `usernamePassword.check`, `device.select` and
-    // `session.reset`.
+    // `user.lookup`; step 17, `otp.check`; also `usernamePassword.check`, `password.reset`,
+    // `device.select` and `session.reset`.
     Router::new().route("/flows/{flow}", get(read).post(act))
 }
 
-/// Looks a live flow up (expiring idle ones) and checks its cookie.
+/// Whether the request carries the flow's own cookie: the `ST-NO-SS` set at authorize, or the
+/// `ST` of the flow's session.
+pub(crate) fn carries_flow_cookie(headers: &HeaderMap, flow: &Flow) -> bool {
+    let pre_session = cookie(headers, PRE_SESSION_COOKIE)
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), flow.pre_session.as_bytes()));
+    let session = flow.session_token.as_deref().is_some_and(|token| {
+        cookie(headers, SESSION_COOKIE).is_some_and(|v| constant_time_eq(v.as_bytes(), token.as_bytes()))
+    });
+    pre_session || session
+}
+
+/// A flow call without the flow's cookie. PingOne's answer is a guess from weak evidence (see
+/// the crate docs).
+fn missing_cookie() -> Failure {
+    Failure::new(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "The authorization token is either missing or invalid")
+}
+
+/// Looks a live flow up (expiring idle ones) and, in strict mode, checks its cookie.
 pub(crate) fn live_flow<'a>(
     env: &Env,
     state: &'a mut State,
     id: &str,
     headers: &HeaderMap,
-    is_action: bool,
 ) -> Result<&'a mut Flow, Failure> {
     let now = env.clock.unix();
     let expired = state.flows.get(id).is_some_and(|f| now > f.expires_at(env));
@@ -39,32 +57,23 @@ pub(crate) fn live_flow<'a>(
         state.flows.remove(id);
     }
     let flow = state.flows.get_mut(id).ok_or_else(Failure::not_found)?;
-    let must_check = match env.settings.cookies {
-        CookiePolicy::Strict => true,
-        CookiePolicy::ActionsOnly => is_action,
-        CookiePolicy::Off => false,
-    };
-    if must_check {
-        let presented = cookie(headers, FLOW_COOKIE).unwrap_or_default();
-        if !constant_time_eq(presented.as_bytes(), flow.cookie.as_bytes()) {
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                "ACCESS_FAILED",
-                "The request could not be completed. The flow's session cookie is missing or does not match.",
-            ));
-        }
+    if env.settings.cookies == CookiePolicy::Strict && !carries_flow_cookie(headers, flow) {
+        return Err(missing_cookie());
     }
     flow.last_activity = now;
     Ok(flow)
 }
 
+/// The `Set-Cookie` value of a session token: persistent for the session's idle timeout.
+pub(crate) fn session_cookie(env: &Env, token: &str) -> Option<HeaderValue> {
+    let max_age = env.settings.session_idle_timeout.as_secs();
+    format!("{SESSION_COOKIE}={token}; Path=/{}; Max-Age={max_age}; HttpOnly; SameSite=Lax", env.id).parse().ok()
+}
+
 fn flow_reply(env: &Env, state: &State, flow_id: &str, set_session: bool) -> Reply {
     let flow = state.flows.get(flow_id).ok_or_else(Failure::not_found)?;
     let mut response = json_response(StatusCode::OK, &flow.render(env, state));
-    if set_session
-        && let Some(token) = &flow.session_token
-        && let Ok(value) = format!("{SESSION_COOKIE}={token}; Path=/{}; HttpOnly; SameSite=Lax", env.id).parse()
-    {
+    if set_session && let Some(value) = flow.session_token.as_deref().and_then(|t| session_cookie(env, t)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
@@ -82,7 +91,7 @@ async fn act(at: EnvPath, headers: HeaderMap, body: Bytes) -> Reply {
 
 fn read_flow(env: &Env, id: &str, headers: &HeaderMap) -> Reply {
     let mut state = env.lock();
-    live_flow(env, &mut state, id, headers, false)?;
+    live_flow(env, &mut state, id, headers)?;
     flow_reply(env, &state, id, false)
 }
 
@@ -96,11 +105,11 @@ fn act_on_flow(env: &Env, id: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
         .to_owned();
     let mut guard = env.lock();
     let state = &mut *guard;
-    let status = live_flow(env, state, id, headers, true)?.status;
-    if !status.actions().contains(&action.as_str()) {
+    let flow = live_flow(env, state, id, headers)?;
+    if !flow.offered().contains(&action.as_str()) {
         return Err(Failure::invalid_request(format!(
             "The request could not be completed. The flow in status {} does not offer the action {action:?}.",
-            status.as_str()
+            flow.status.as_str()
         )));
     }
     let body = match serde_json::from_slice::<Value>(body) {
@@ -113,10 +122,11 @@ fn act_on_flow(env: &Env, id: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
         }
     };
     let mut flow = state.flows.get(id).cloned().ok_or_else(Failure::not_found)?;
-    let had_session = flow.session_token.is_some();
+    let session_before = flow.session_token.clone();
     let outcome = match action.as_str() {
         "user.lookup" => user_lookup(env, state, &mut flow, &body),
         "usernamePassword.check" => password_check(env, state, &mut flow, &body),
+        "password.reset" => password_reset(env, state, &mut flow, &body),
         "device.select" => device_select(env, &mut flow, &body),
         "otp.check" => otp_check(env, state, &mut flow, &body),
         "session.reset" => {
@@ -126,27 +136,23 @@ fn act_on_flow(env: &Env, id: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
             flow.otp = None;
             flow.failures = 0;
             flow.amr.clear();
+            flow.authenticators.clear();
             flow.enter_current_action(env, state);
             Ok(())
         }
+        "password.forgot" => Err(Failure::invalid_request(
+            "The request could not be completed. The simulator offers password.forgot as a link but does not \
+             simulate password recovery.",
+        )),
         _ => Err(Failure::invalid_request("The request could not be completed. Unsupported flow action.")),
     };
-    let completed = flow.status == Status::Completed;
-    let new_session = !had_session && flow.session_token.is_some();
-    if completed && flow.pi_flow && flow.authorize_response.is_none() {
-        let code = crate::auth::issue_code(env, state, &flow);
-        let mut response = json!({ "code": code });
-        if let Some(s) = &flow.state {
-            crate::reply::put(&mut response, "state", json!(s));
-        }
-        flow.authorize_response = Some(response);
-    }
+    let new_session = flow.session_token.is_some() && flow.session_token != session_before;
     state.flows.insert(id.to_owned(), flow);
     outcome?;
     flow_reply(env, state, id, new_session)
 }
 
-fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
+pub(super) fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
     match body.get(field) {
         None | Some(Value::Null) => {
             Err(Failure::invalid_data(vec![Detail::new("REQUIRED_VALUE", field, format!("{field} is required"))]))
@@ -156,7 +162,7 @@ fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str
     }
 }
 
-fn find_user(state: &State, username: &str) -> Option<String> {
+pub(super) fn find_user(state: &State, username: &str) -> Option<String> {
     state
         .rows(Kind::User)
         .find(|u| str_field(u, "username").is_some_and(|n| n.eq_ignore_ascii_case(username)))
@@ -168,31 +174,13 @@ fn user_lookup(env: &Env, state: &mut State, flow: &mut Flow, body: &Map<String,
     let username = string_field(body, "username")?;
     let user = find_user(state, username)
         .ok_or_else(|| Failure::invalid_value("username", "No enabled user has this username"))?;
-    flow.user_id = Some(user);
-    flow.identified(env);
+    flow.identified(env, state, user);
     flow.enter_current_action(env, state);
     Ok(())
 }
 
-fn password_check(env: &Env, state: &mut State, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
-    let username = string_field(body, "username")?;
-    let password = string_field(body, "password")?;
-    let user = find_user(state, username);
-    let ok = user
-        .as_deref()
-        .and_then(|u| state.passwords.get(u))
-        .is_some_and(|p| constant_time_eq(p.as_bytes(), password.as_bytes()));
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(Failure::invalid_value("password", "Invalid username or password"));
-    };
-    flow.user_id = Some(user);
-    flow.identified(env);
-    flow.amr.push("pwd");
-    flow.action_index += 1;
-    flow.enter_current_action(env, state);
-    Ok(())
-}
-
+/// `device.select`: the chosen device gets a fresh passcode (the same device again: a resend;
+/// another one of the flow's devices: a switch).
 fn device_select(env: &Env, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
     let device = body.get("device").and_then(|d| d.get("id")).and_then(Value::as_str);
     let Some(candidate) = device.and_then(|id| flow.candidates.iter().find(|c| c.id == id)).cloned() else {
@@ -205,7 +193,7 @@ fn device_select(env: &Env, flow: &mut Flow, body: &Map<String, Value>) -> Resul
 fn otp_check(env: &Env, state: &mut State, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
     let submitted = string_field(body, "otp")?;
     let now = env.clock.unix();
-    let rules = flow.rules.unwrap_or(OtpRules { length: 6, lifetime_secs: 1800, max_failures: 3, cooldown_secs: 120 });
+    let rules = flow.rules.unwrap_or_default();
     let Some(pending) = flow.otp.clone() else { return Err(Failure::invalid_request("No passcode is pending")) };
     if now > pending.expires_at {
         return Err(Failure::invalid_data(vec![
@@ -218,22 +206,20 @@ fn otp_check(env: &Env, state: &mut State, flow: &mut Flow, body: &Map<String, V
         ]));
     }
     if constant_time_eq(submitted.trim().as_bytes(), pending.code.as_bytes()) {
-        flow.amr.push("otp");
-        flow.otp = None;
-        flow.action_index += 1;
+        flow.otp_accepted();
+        flow.action_index = flow.action_index.saturating_add(1);
         flow.enter_current_action(env, state);
         return Ok(());
     }
-    flow.failures += 1;
+    flow.failures = flow.failures.saturating_add(1);
     let remaining = rules.max_failures.saturating_sub(flow.failures);
     if remaining == 0 {
-        flow.fail("TOO_MANY_ATTEMPTS", "Too many failed passcodes");
+        flow.fail("TOO_MANY_ATTEMPTS", "Too many failed passcodes", Some(rules.cooldown_secs));
         if let Some(device) = &flow.selected {
-            state.device_locks.insert(device.clone(), now + rules.cooldown_secs);
+            state.device_locks.insert(device.clone(), now.saturating_add(rules.cooldown_secs));
         }
     }
     Err(Failure::invalid_data(vec![
-        Detail::new("INVALID_OTP", "otp", "Invalid One-Time Passcode.")
-            .inner(json!({ "remainingAttempts": remaining })),
+        Detail::new("INVALID_OTP", "otp", "Invalid One-Time Passcode.").inner(json!({ "remainingAttempts": remaining })),
     ]))
 }

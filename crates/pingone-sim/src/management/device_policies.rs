@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Value, json};
 
@@ -14,7 +15,7 @@ use super::{Call, JSON};
 use crate::check::Check;
 use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, no_content};
-use crate::store::Kind;
+use crate::store::{Kind, ref_id};
 
 /// The routes under `/v1/environments/{env}/deviceAuthenticationPolicies`.
 pub(super) fn routes() -> Router<Arc<Hub>> {
@@ -121,6 +122,25 @@ async fn delete_device_policy(call: Call) -> Reply {
         state.get(Kind::DevicePolicy, id).ok_or_else(Failure::not_found)?,
         "The default device authentication policy",
     )?;
+    // A policy an MFA action still uses cannot go: 409, as PingOne answers (and as Terraform's
+    // provider retries for up to 30 s while it deletes the actions first).
+    let users: Vec<String> = state
+        .rows(Kind::Action)
+        .filter(|a| ref_id(a, "deviceAuthenticationPolicy") == Some(id))
+        .filter_map(|a| ref_id(a, "signOnPolicy").map(str::to_owned))
+        .collect();
+    if !users.is_empty() {
+        let mut failure = Failure::invalid_data(vec![
+            Detail::new(
+                "INVALID_VALUE",
+                "signOnPolicies",
+                "The device authentication policy is used by MFA actions of sign-on policies",
+            )
+            .inner(json!({ "referencedValues": users })),
+        ]);
+        failure.status = StatusCode::CONFLICT;
+        return Err(failure);
+    }
     state.table_mut(Kind::DevicePolicy).remove(id);
     no_content()
 }

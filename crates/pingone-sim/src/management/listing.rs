@@ -57,7 +57,7 @@ pub(super) fn list(call: &Call, kind: Kind, parent: Option<&str>) -> Reply {
     require_parent(&state, kind, parent)?;
     let filterable: &[&str] = match kind {
         Kind::User => &["username", "email", "population.id", "name.given", "name.family"],
-        Kind::Population => &["name"],
+        Kind::Population => &["id", "name"],
         _ => &[],
     };
     let clauses = match call.query_param("filter") {
@@ -77,7 +77,7 @@ pub(super) fn list(call: &Call, kind: Kind, parent: Option<&str>) -> Reply {
     };
     let matching: Vec<&Map<String, Value>> = rows.into_iter().filter(|r| filter_matches(r, &clauses)).collect();
     let total = matching.len();
-    let (start, limit) = if kind == Kind::User {
+    let (start, limit) = if matches!(kind, Kind::User | Kind::Population) {
         let limit = match call.query_param("limit") {
             Some(l) => match l.parse::<usize>() {
                 Ok(n) if (1..=1000).contains(&n) => n,
@@ -89,7 +89,8 @@ pub(super) fn list(call: &Call, kind: Kind, parent: Option<&str>) -> Reply {
                     )]));
                 }
             },
-            None => env.settings.users_page_size,
+            None if kind == Kind::User => env.settings.users_page_size,
+            None => usize::MAX,
         };
         let start = match call.query_param("cursor") {
             Some(c) => decode_cursor(&c).ok_or_else(|| {

@@ -18,6 +18,7 @@ use crate::wire::{media_type_is, query_param};
 
 mod applications;
 mod device_policies;
+mod devices;
 mod listing;
 mod populations;
 mod resources;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Hub>> {
         .merge(sign_on_policies::routes())
         .merge(populations::routes())
         .merge(users::routes())
+        .merge(devices::routes())
         .merge(device_policies::routes())
 }
 

@@ -1,5 +1,5 @@
-//! Users (step 9) with their password (step 10), `mfaEnabled` (step 11) and MFA devices
-//! (step 13).
+//! Users (step 9) with their password (step 10) and `mfaEnabled` (step 11); their MFA devices
+//! (step 13) are in [`super::devices`].
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use axum::routing::{get, put};
 use serde_json::{Value, json};
 
 use super::listing::list;
-use super::rows::{delete, new_row, read, render, uniqueness};
+use super::rows::{new_row, read, render, uniqueness};
 use super::{Call, JSON};
 use crate::check::{Check, is_email};
 use crate::hub::Hub;
@@ -17,9 +17,6 @@ use crate::reply::{Detail, Failure, Reply, created, no_content, ok};
 use crate::store::{Kind, str_field};
 
 const PASSWORD_SET: &str = "application/vnd.pingidentity.password.set+json";
-const DEVICES_REORDER: &str = "application/vnd.pingidentity.devices.reorder+json";
-const DEVICE_TYPES: &[&str] = &["EMAIL", "SMS", "VOICE"];
-const MAX_DEVICES_PER_USER: usize = 5;
 
 /// The routes under `/v1/environments/{env}/users`.
 pub(super) fn routes() -> Router<Arc<Hub>> {
@@ -31,10 +28,6 @@ pub(super) fn routes() -> Router<Arc<Hub>> {
         .route("/users/{user}/password", put(set_password))
         // Step 11: enable MFA for the user.
         .route("/users/{user}/mfaEnabled", get(read_mfa_enabled).put(set_mfa_enabled))
-        // Step 13: add the user's EMAIL device (the same POST with the reorder media type sets
-        // the devices' order).
-        .route("/users/{user}/devices", get(list_devices).post(create_or_reorder_devices))
-        .route("/users/{user}/devices/{device}", get(read_device).delete(delete_device))
 }
 
 async fn list_users(call: Call) -> Reply {
@@ -43,24 +36,6 @@ async fn list_users(call: Call) -> Reply {
 
 async fn read_user(call: Call) -> Reply {
     read(call.env(), Kind::User, call.id("user"), None)
-}
-
-async fn list_devices(call: Call) -> Reply {
-    list(&call, Kind::Device, Some(call.id("user")))
-}
-
-async fn read_device(call: Call) -> Reply {
-    read(call.env(), Kind::Device, call.id("device"), Some(call.id("user")))
-}
-
-async fn delete_device(call: Call) -> Reply {
-    delete(call.env(), Kind::Device, call.id("device"), Some(call.id("user")))
-}
-
-/// `POST .../users/{user}/devices`: the Content-Type chooses between creating a device and
-/// setting the devices' order.
-async fn create_or_reorder_devices(call: Call, body: Bytes) -> Reply {
-    if call.has_media_type(DEVICES_REORDER) { reorder_devices(&call, &body) } else { create_device(&call, &body) }
 }
 
 async fn create_user(call: Call, body: Bytes) -> Reply {
@@ -129,8 +104,11 @@ async fn delete_user(call: Call) -> Reply {
     for device in devices {
         state.table_mut(Kind::Device).remove(&device);
         state.device_locks.remove(&device);
+        state.activations.remove(&device);
     }
     state.passwords.remove(id);
+    state.password_failures.remove(id);
+    state.must_change_password.remove(id);
     no_content()
 }
 
@@ -160,6 +138,12 @@ async fn set_password(call: Call, body: Bytes) -> Reply {
     c.finish()?;
     let now = env.now();
     state.passwords.insert(id.to_owned(), value.unwrap_or_default().to_owned());
+    state.password_failures.remove(id);
+    if force {
+        state.must_change_password.insert(id.to_owned());
+    } else {
+        state.must_change_password.remove(id);
+    }
     ok(&json!({
         "_links": { "self": { "href": format!("{}/users/{id}/password", env.url()) } },
         "environment": { "id": env.id },
@@ -197,72 +181,4 @@ async fn read_mfa_enabled(call: Call) -> Reply {
     ok(
         &json!({ "_links": { "self": { "href": format!("{}/users/{id}/mfaEnabled", env.url()) } }, "mfaEnabled": enabled }),
     )
-}
-
-fn create_device(call: &Call, body: &[u8]) -> Reply {
-    let (env, user) = (call.env(), call.id("user"));
-    let body = call.json(body, JSON)?;
-    let mut state = env.lock();
-    if state.get(Kind::User, user).is_none() {
-        return Err(Failure::not_found());
-    }
-    let mut c = Check::new(&body);
-    let kind = c.one_of("type", true, DEVICE_TYPES);
-    match kind {
-        Some("EMAIL") => {
-            if let Some(email) = c.string("email", true, 254)
-                && !is_email(email)
-            {
-                c.fail(Detail::new("INVALID_VALUE", "email", "email must be a valid e-mail address"));
-            }
-        }
-        Some(_) => {
-            c.string("phone", true, 32);
-        }
-        None => {}
-    }
-    c.one_of("status", false, &["ACTIVE", "ACTIVATION_REQUIRED"]);
-    c.string("nickname", false, 100);
-    if c.object("policy", false).is_some()
-        && let Some(p) = c.string("policy.id", true, 64)
-        && state.get(Kind::DevicePolicy, p).is_none()
-    {
-        c.fail(Detail::new("INVALID_VALUE", "policy.id", "The device authentication policy does not exist"));
-    }
-    if state.children(Kind::Device, user).len() >= MAX_DEVICES_PER_USER {
-        c.fail(Detail::new("SIZE_LIMIT_EXCEEDED", "devices", "The user already has the maximum number of devices (5)"));
-    }
-    c.finish()?;
-    let (id, mut row) = new_row(env, body);
-    row.insert("user".into(), json!({ "id": user }));
-    row.entry("status").or_insert(json!("ACTIVE"));
-    state.table_mut(Kind::Device).insert(id, row.clone());
-    created(&render(env, &state, Kind::Device, &row))
-}
-
-fn reorder_devices(call: &Call, body: &[u8]) -> Reply {
-    let (env, user) = (call.env(), call.id("user"));
-    let body = call.json(body, DEVICES_REORDER)?;
-    let mut state = env.lock();
-    if state.get(Kind::User, user).is_none() {
-        return Err(Failure::not_found());
-    }
-    let owned: Vec<String> =
-        state.children(Kind::Device, user).iter().filter_map(|r| str_field(r, "id").map(str::to_owned)).collect();
-    let order: Option<Vec<String>> = body
-        .get("order")
-        .and_then(Value::as_array)
-        .and_then(|a| a.iter().map(|d| d.get("id").and_then(Value::as_str).map(str::to_owned)).collect());
-    let Some(order) = order.filter(|o| !o.is_empty() && o.iter().all(|id| owned.contains(id))) else {
-        return Err(Failure::invalid_value("order", "order must list the user's device IDs"));
-    };
-    // Re-insert in the requested order, then the rest.
-    let table = state.table_mut(Kind::Device);
-    for id in order.iter().chain(owned.iter().filter(|id| !order.contains(id))) {
-        if let Some(row) = table.remove(id) {
-            table.insert(id.clone(), row);
-        }
-    }
-    let list: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
-    ok(&json!({ "_links": { "self": { "href": format!("{}/users/{user}/devices", env.url()) } }, "order": list }))
 }

@@ -17,6 +17,7 @@ pub const REDIRECT: &str = "https://app.example.test/callback";
 pub const USER: &str = "ada.example";
 pub const EMAIL: &str = "ada@example.test";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
 /// One environment of a simulator, with a worker token for it.
 pub struct Harness {
@@ -158,6 +159,10 @@ pub struct Options {
     pub username: String,
     pub email: String,
     pub name_suffix: String,
+    /// The device policy's `authentication.deviceSelection`.
+    pub device_selection: &'static str,
+    /// A `LOGIN` action (priority 1) before the MFA action.
+    pub password_first: bool,
 }
 
 impl Default for Options {
@@ -171,6 +176,8 @@ impl Default for Options {
             username: USER.into(),
             email: EMAIL.into(),
             name_suffix: String::new(),
+            device_selection: "DEFAULT_TO_FIRST",
+            password_first: false,
         }
     }
 }
@@ -227,7 +234,7 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
         .created(
             "deviceAuthenticationPolicies",
             json!({ "name": format!("EmailOnlyMfa{sfx}"), "default": false,
-                "authentication": { "deviceSelection": "DEFAULT_TO_FIRST" },
+                "authentication": { "deviceSelection": o.device_selection },
                 "email": { "enabled": true, "otp": { "lifeTime": { "duration": o.lifetime_minutes, "timeUnit": "MINUTES" },
                     "failure": { "count": o.failure_count, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } }, "otpLength": o.otp_length } },
                 "sms": { "enabled": false, "otp": { "lifeTime": { "duration": 30, "timeUnit": "MINUTES" }, "failure": { "count": 3, "coolDown": { "duration": 0, "timeUnit": "MINUTES" } } } },
@@ -245,6 +252,13 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
         )
         .await;
     responses.push((6, "create MFA action", action));
+    if o.password_first {
+        h.created(
+            &format!("signOnPolicies/{policy_id}/actions"),
+            json!({ "priority": 1, "type": "LOGIN", "recovery": { "enabled": true } }),
+        )
+        .await;
+    }
     let assignment = h
         .created(
             &format!("applications/{app_id}/signOnPolicyAssignments"),
@@ -269,7 +283,7 @@ pub async fn provision(h: &Harness, o: &Options) -> Provisioned {
         .put(
             &format!("users/{user_id}/password"),
             "application/vnd.pingidentity.password.set+json",
-            json!({ "value": "Corr3ct-Horse-Battery!", "forceChange": false }),
+            json!({ "value": PASSWORD, "forceChange": false }),
         )
         .await;
     assert_eq!(password.status, 200, "{}", password.body);
