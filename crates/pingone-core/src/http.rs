@@ -200,7 +200,7 @@ impl HttpClient {
                 RetryDecision::RetryAfter(delay) => {
                     span.in_scope(|| tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying"));
                     tokio::time::sleep(delay).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
             }
         }
@@ -241,7 +241,7 @@ impl HttpClient {
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > limit {
+            if body.len().saturating_add(chunk.len()) > limit {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);

@@ -32,6 +32,10 @@
 //! # Ok(()) }
 //! ```
 
+// Server data (lifetimes, dates, lengths) reaches arithmetic here: overflow is checked or
+// saturated explicitly, never left to wrap in release or panic in debug.
+#![warn(clippy::arithmetic_side_effects)]
+
 mod client_auth;
 mod clock;
 pub mod danger;

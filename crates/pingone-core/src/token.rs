@@ -105,8 +105,21 @@ struct Cached {
 
 /// Lifetime assumed when the token response has no `expires_in` (PingOne's documented default).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest lifetime believed from `expires_in`: PingOne's largest
+/// `accessTokenValiditySeconds` (30 days). A larger value (up to `u64::MAX`, which no time can
+/// be added to) is clamped to it.
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Refresh this long before expiry (or at half the lifetime, for short-lived tokens).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// When a token fetched at `requested_at` with `expires_in` seconds of life is due for refresh.
+/// Never panics: the lifetime is clamped to [`MAX_LIFETIME`], and a time that cannot be
+/// represented makes the token due at once.
+fn refresh_at(requested_at: SystemTime, expires_in: Option<u64>) -> SystemTime {
+    let lifetime = expires_in.map_or(DEFAULT_LIFETIME, |secs| Duration::from_secs(secs).min(MAX_LIFETIME));
+    let margin = REFRESH_MARGIN.min(lifetime.checked_div(2).unwrap_or_default());
+    requested_at.checked_add(lifetime.saturating_sub(margin)).unwrap_or(requested_at)
+}
 
 /// Fetches and caches worker tokens.
 ///
@@ -197,10 +210,8 @@ impl WorkerTokenProvider {
         if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
             return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
         }
-        let lifetime = parsed.expires_in.map_or(DEFAULT_LIFETIME, Duration::from_secs);
-        let margin = REFRESH_MARGIN.min(lifetime / 2);
-        tracing::debug!(lifetime_s = lifetime.as_secs(), "worker token fetched");
-        Ok(Cached { token: parsed.access_token, refresh_at: requested_at + (lifetime - margin) })
+        tracing::debug!(expires_in_s = parsed.expires_in, "worker token fetched");
+        Ok(Cached { token: parsed.access_token, refresh_at: refresh_at(requested_at, parsed.expires_in) })
     }
 }
 
@@ -217,5 +228,18 @@ mod tests {
         let basic = WorkerCredentials::basic(env(), "w", ClientSecret::new("s"));
         assert_eq!((basic.client_id(), basic.auth().method_name()), ("w", "CLIENT_SECRET_BASIC"));
         assert!(!format!("{basic:?}").contains("\"s\""), "{basic:?}");
+    }
+
+    #[test]
+    fn refresh_time_is_clamped_and_never_overflows() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let secs = |t: SystemTime| t.duration_since(at).map(|d| d.as_secs()).ok();
+        assert_eq!(secs(refresh_at(at, Some(3600))), Some(3540), "60 s margin");
+        assert_eq!(secs(refresh_at(at, None)), Some(3540), "PingOne's default hour");
+        assert_eq!(secs(refresh_at(at, Some(60))), Some(30), "half the lifetime when short");
+        assert_eq!(secs(refresh_at(at, Some(0))), Some(0));
+        let max = MAX_LIFETIME.as_secs() - 60;
+        assert_eq!(secs(refresh_at(at, Some(u64::MAX))), Some(max), "u64::MAX is clamped");
+        assert_eq!(secs(refresh_at(at, Some(MAX_LIFETIME.as_secs() + 1))), Some(max));
     }
 }

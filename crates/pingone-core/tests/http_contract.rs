@@ -196,6 +196,30 @@ async fn token_is_cached_and_refreshed_before_expiry_by_the_clock() {
     assert_eq!(token.calls_async().await, 2, "refreshed within the 60 s margin");
 }
 
+/// Issue 14 item 3: an `expires_in` of `u64::MAX` panicked with "overflow when adding duration".
+/// It is clamped to 30 days: the token is cached, then refreshed when the clamped lifetime ends.
+#[tokio::test]
+async fn an_absurd_expires_in_is_clamped_not_a_panic() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path(token_path());
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"access_token":"tok","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        })
+        .await;
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let tokens = provider(&server, &clock);
+    assert_eq!(tokens.token().await.unwrap().secret(), "tok");
+    clock.advance(Duration::from_secs(30 * 24 * 3600 - 61));
+    tokens.token().await.unwrap();
+    assert_eq!(token.calls_async().await, 1, "cached for the clamped lifetime");
+    clock.advance(Duration::from_secs(2));
+    tokens.token().await.unwrap();
+    assert_eq!(token.calls_async().await, 2, "refreshed once the clamped lifetime is nearly over");
+}
+
 #[tokio::test]
 async fn client_secret_post_sends_form_fields() {
     let server = MockServer::start_async().await;
