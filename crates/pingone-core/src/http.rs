@@ -13,6 +13,7 @@ use tracing::{Instrument, field};
 
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{Error, TransportError, TransportKind};
+use crate::proxy::ProxyConfig;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
@@ -34,6 +35,10 @@ pub struct HttpConfig {
     pub retry: RetryPolicy,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The proxy HTTPS requests go through. `None` (the default): no proxy at all, whatever
+    /// `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say; the environment is never read. Plain-`http`
+    /// requests never use a proxy.
+    pub proxy: Option<ProxyConfig>,
 }
 
 impl Default for HttpConfig {
@@ -44,6 +49,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             retry: RetryPolicy::default(),
             user_agent: concat!("pingone-mfa-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxy: None,
         }
     }
 }
@@ -95,15 +101,23 @@ impl HttpClient {
     /// A client with the given settings.
     ///
     /// # Errors
-    /// [`Error::Build`] if the TLS backend cannot be initialised.
+    /// [`Error::Build`] if the TLS backend cannot be initialised or the proxy refused.
     pub fn with_config(config: HttpConfig) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
+        let build_error = |e: reqwest::Error| Error::Build {
+            operation: "create HTTP client".into(),
+            message: e.without_url().to_string(),
+        };
+        // `no_proxy` first: it turns off reqwest's reading of the proxy environment variables.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| Error::Build { operation: "create HTTP client".into(), message: e.to_string() })?;
+            .user_agent(config.user_agent.clone());
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(proxy.to_reqwest().map_err(build_error)?);
+        }
+        let client = builder.build().map_err(build_error)?;
         Ok(Self { client, config: Arc::new(config), clock: system_clock(), observer: None })
     }
 
@@ -228,6 +242,9 @@ impl HttpClient {
                 TransportKind::Other
             };
             tracing::debug!(kind = ?kind, "transport error");
+            // reqwest's `Display` and `Debug` print the URL, whose query may hold `state`, `nonce`
+            // and `code_challenge` (step 14): dropped; the context keeps the path.
+            let source = source.without_url();
             Error::Transport(Box::new(TransportError { context: request.context(), kind, attempts: 1, source }))
         };
         let mut response = builder.send().await.map_err(transport)?;

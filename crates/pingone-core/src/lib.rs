@@ -47,6 +47,7 @@ mod id;
 #[doc(hidden)]
 pub mod internal;
 mod management;
+mod proxy;
 mod request;
 mod response;
 mod retry;
@@ -63,6 +64,7 @@ pub use error_body::{ErrorBody, ErrorCode, ErrorDetail, OAuthErrorBody};
 pub use http::{CORRELATION_HEADER, Exchange, ExchangeObserver, HttpClient, HttpConfig};
 pub use id::{EnvironmentId, Id, InvalidEnvironmentId, Ref};
 pub use management::ManagementTransport;
+pub use proxy::{InvalidProxy, ProxyConfig};
 pub use request::ApiRequest;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
