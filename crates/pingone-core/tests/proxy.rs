@@ -3,7 +3,7 @@
 //! Proxy variables are process-global, so they are set only in a child process of this binary
 //! (`Command::env`): the parent test re-runs itself with `HTTP_PROXY`, `HTTPS_PROXY` and
 //! `ALL_PROXY` pointing at a "trap" listener, and the child makes the requests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
