@@ -11,6 +11,9 @@ use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use tracing::{Instrument, field};
 
+use zeroize::Zeroizing;
+
+use crate::body::BodyBytes;
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{Error, TransportError, TransportKind};
 use crate::proxy::ProxyConfig;
@@ -231,7 +234,8 @@ impl HttpClient {
             builder = builder.header(CONTENT_TYPE, ct.clone());
         }
         if let Some((_, body)) = &request.body {
-            builder = builder.body(body.clone());
+            // reqwest takes its own copy (not wiped: wiping it would need `bytes::Bytes::from_owner`).
+            builder = builder.body(body.to_vec());
         }
         let transport = |source: reqwest::Error| {
             let kind = if source.is_connect() {
@@ -256,18 +260,33 @@ impl HttpClient {
         if response.content_length().is_some_and(|len| len > limit as u64) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
+        // Sized from Content-Length when there is one; wiped on drop (token responses).
+        let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(expected.min(limit)));
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len().saturating_add(chunk.len()) > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            append_wiping(&mut body, &chunk);
         }
         let headers = std::mem::take(response.headers_mut());
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         tracing::debug!("response");
         Ok(ApiResponse { context: request.context(), status, headers, body, sensitive: request.sensitive_response })
     }
+}
+
+/// Appends `chunk`; when the buffer must grow, the bytes move to a new buffer and the old one is
+/// wiped (a plain `extend` would free it unwiped).
+fn append_wiping(body: &mut BodyBytes, chunk: &[u8]) {
+    let needed = body.len().saturating_add(chunk.len());
+    if needed > body.capacity() {
+        let mut grown = Vec::with_capacity(needed.max(body.capacity().saturating_mul(2)));
+        grown.extend_from_slice(body);
+        // The old buffer is dropped here, wiped.
+        *body = Zeroizing::new(grown);
+    }
+    body.extend_from_slice(chunk);
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -313,5 +332,14 @@ mod tests {
             let j = jitter();
             assert!((0.0..1.0).contains(&j));
         }
+    }
+
+    #[test]
+    fn response_bodies_grow_into_fresh_buffers() {
+        let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(2));
+        for chunk in [&b"ab"[..], b"cde", b"", b"fghijklmnop"] {
+            append_wiping(&mut body, chunk);
+        }
+        assert_eq!(&**body, b"abcdefghijklmnop");
     }
 }

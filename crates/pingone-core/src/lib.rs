@@ -36,6 +36,7 @@
 // saturated explicitly, never left to wrap in release or panic in debug.
 #![warn(clippy::arithmetic_side_effects)]
 
+mod body;
 mod client_auth;
 mod clock;
 pub mod danger;
