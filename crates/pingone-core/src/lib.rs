@@ -48,6 +48,7 @@ mod id;
 #[doc(hidden)]
 pub mod internal;
 mod management;
+mod otp;
 mod proxy;
 mod request;
 mod response;
@@ -65,6 +66,7 @@ pub use error_body::{ErrorBody, ErrorCode, ErrorDetail, OAuthErrorBody};
 pub use http::{CORRELATION_HEADER, Exchange, ExchangeObserver, HttpClient, HttpConfig};
 pub use id::{EnvironmentId, Id, InvalidEnvironmentId, Ref};
 pub use management::ManagementTransport;
+pub use otp::InvalidOtp;
 pub use proxy::{InvalidProxy, ProxyConfig};
 pub use request::ApiRequest;
 pub use response::ApiResponse;
