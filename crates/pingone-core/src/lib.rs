@@ -49,6 +49,8 @@ mod id;
 pub mod internal;
 mod management;
 mod otp;
+#[cfg(test)]
+mod parser_properties;
 mod proxy;
 mod request;
 mod response;

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::http::HttpClient;
 use crate::id::EnvironmentId;
 use crate::request::ApiRequest;
+use crate::response::ApiResponse;
 use crate::secret::{AccessToken, ClientSecret};
 use crate::step::Operation;
 
@@ -98,9 +99,9 @@ struct TokenResponse {
 }
 
 #[derive(Debug)]
-struct Cached {
-    token: AccessToken,
-    refresh_at: SystemTime,
+pub(crate) struct Cached {
+    pub(crate) token: AccessToken,
+    pub(crate) refresh_at: SystemTime,
 }
 
 /// Lifetime assumed when the token response has no `expires_in` (PingOne's documented default).
@@ -108,7 +109,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// The longest lifetime believed from `expires_in`: PingOne's largest
 /// `accessTokenValiditySeconds` (30 days). A larger value (up to `u64::MAX`, which no time can
 /// be added to) is clamped to it.
-const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Refresh this long before expiry (or at half the lifetime, for short-lived tokens).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -205,14 +206,20 @@ impl WorkerTokenProvider {
             .retry_safe(true);
         let request = request.token_form(&[("grant_type", "client_credentials")], &creds.client_id, &creds.auth)?;
         let requested_at = self.clock.now();
-        let response = self.http.execute(&request).await?.error_for_status()?;
-        let parsed: TokenResponse = response.json()?;
-        if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
-            return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
-        }
-        tracing::debug!(expires_in_s = parsed.expires_in, "worker token fetched");
-        Ok(Cached { token: parsed.access_token, refresh_at: refresh_at(requested_at, parsed.expires_in) })
+        let response = self.http.execute(&request).await?;
+        cache_entry(response, requested_at)
     }
+}
+
+/// The cache entry for the token endpoint's answer to a request sent at `requested_at`.
+pub(crate) fn cache_entry(response: ApiResponse, requested_at: SystemTime) -> Result<Cached, Error> {
+    let response = response.error_for_status()?;
+    let parsed: TokenResponse = response.json()?;
+    if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+        return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
+    }
+    tracing::debug!(expires_in_s = parsed.expires_in, "worker token fetched");
+    Ok(Cached { token: parsed.access_token, refresh_at: refresh_at(requested_at, parsed.expires_in) })
 }
 
 #[cfg(test)]
