@@ -93,6 +93,8 @@ mod id_token;
 #[doc(hidden)]
 pub mod internal;
 mod jwks;
+#[cfg(test)]
+mod parser_properties;
 mod recovery;
 mod redirect;
 mod seal;
