@@ -22,7 +22,7 @@ use crate::flow_json::{FlowResponse, distinct_labels};
 use crate::internal::decode_flow;
 use crate::redirect::is_redirect_uri;
 use crate::status::FlowStatus;
-use crate::tokens::{TokenResponse, Tokens};
+use crate::tokens::TokenResponse;
 
 const CASES: u32 = 10_000;
 
@@ -288,7 +288,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     /// The token response never panics, and neither the decoder's message nor the `Debug` of the
-    /// tokens ever holds a token.
+    /// decoded fields ever holds a token.
     #[test]
     fn token_response_never_panics_or_prints_a_token(body in drawn(token_body)) {
         let secrets: Vec<String> = serde_json::from_slice::<serde_json::Value>(&body)
@@ -299,7 +299,15 @@ proptest! {
         let secrets: Vec<&String> =
             secrets.iter().filter(|s| ["ACC", "IDT", "REF"].iter().any(|p| s.starts_with(p))).collect();
         let printed = match serde_json::from_slice::<TokenResponse>(&body) {
-            Ok(parsed) => format!("{:?}", Tokens::new(parsed, None)),
+            Ok(parsed) => format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                parsed.access_token,
+                parsed.id_token,
+                parsed.refresh_token,
+                parsed.token_type,
+                parsed.expires_in,
+                parsed.scope
+            ),
             Err(error) => error.to_string(),
         };
         for secret in secrets {
