@@ -246,7 +246,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     /// The flow resource: decoding, the status, the actions offered, device labels and the
-    /// lock-out time never panic; a decoded status reads back as sent; every device gets a label.
+    /// lock-out time never panic; a decoded status reads back as sent; every device gets a label, and no two the same.
     #[test]
     fn flow_json_never_panics(body in drawn(flow_body), action in prop::sample::select(vec!["otp.check", "x"])) {
         let hook = decode_flow(&body);
@@ -258,6 +258,8 @@ proptest! {
                 let _ = flow.offers(action);
                 let choices = distinct_labels(&flow.embedded.devices);
                 prop_assert_eq!(choices.len(), flow.embedded.devices.len());
+                let distinct: std::collections::HashSet<&str> = choices.iter().map(|c| c.label.as_str()).collect();
+                prop_assert_eq!(distinct.len(), choices.len(), "labels must be distinct");
                 let _ = flow.error.as_ref().map(|e| e.seconds_until_unlock());
                 let _ = flow.authorize_response.as_ref().map(|a| (&a.code, &a.state));
             }
