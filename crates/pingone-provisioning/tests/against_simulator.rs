@@ -180,6 +180,27 @@ async fn a_create_whose_response_was_lost_is_resolved_by_a_lookup() {
 }
 
 #[tokio::test]
+async fn a_create_answered_with_a_server_fault_is_looked_up_then_sent_again() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let controls = sim.controls();
+    // A 500 for the first create of every uniquely named object: not processed, so the lookup
+    // finds nothing and the create is sent once more.
+    for path in ["/signOnPolicies", "/populations", "/users", "/deviceAuthenticationPolicies"] {
+        controls.inject(ScriptedFault::matching("POST", path, Fault::ServerError));
+    }
+    let client = client_for(&sim);
+    let p = EmailMfaSetup::new(spec()).run(&client).await.unwrap();
+    assert_eq!(controls.faults_injected(), 4);
+    assert_eq!(p.outcomes.created(), 9);
+    let created = |collection: &str| {
+        sim.journal().iter().filter(|e| e.method == "POST" && e.path.ends_with(collection) && e.status == 201).count()
+    };
+    for collection in ["/signOnPolicies", "/populations", "/users", "/deviceAuthenticationPolicies"] {
+        assert_eq!(created(collection), 1, "{collection}");
+    }
+}
+
+#[tokio::test]
 async fn teardown_removes_everything_in_order_and_tolerates_what_is_gone() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let client = client_for(&sim);
