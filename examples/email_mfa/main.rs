@@ -15,7 +15,11 @@ use pingone_core::{ClientSecret, Endpoints, EnvironmentId, Region, WorkerCredent
 use pingone_sim::{SimConfig, Simulator};
 use workflow::{OtpSource, Target};
 
-const USAGE: &str = "usage: cargo run --example email_mfa -- [--keep] [--email ADDRESS] [--username NAME]
+const USAGE: &str =
+    "usage: cargo run --example email_mfa -- [--keep] [--with-password] [--email ADDRESS] [--username NAME]
+
+--with-password provisions a password-first sign-on policy (LOGIN, then e-mail MFA): the user
+signs on with a password, then the e-mailed code.
 
 Without PINGONE_* variables: runs on the embedded simulator.
 Against a tenant, set PINGONE_ENVIRONMENT_ID, PINGONE_REGION (NA, CA, EU, AU, SG, AP) or
@@ -25,16 +29,18 @@ PINGONE_MANAGEMENT_BASE + PINGONE_AUTH_BASE, PINGONE_CLIENT_ID and PINGONE_CLIEN
 
 struct Args {
     keep: bool,
+    with_password: bool,
     email: Option<String>,
     username: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { keep: false, email: None, username: None };
+    let mut args = Args { keep: false, with_password: false, email: None, username: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--keep" => args.keep = true,
+            "--with-password" => args.with_password = true,
             "--email" => args.email = Some(it.next().ok_or("--email needs an address")?),
             "--username" => args.username = Some(it.next().ok_or("--username needs a name")?),
             "--help" | "-h" => return Err(String::new()),
@@ -100,6 +106,7 @@ fn live_target(args: &Args) -> Result<Option<Target>, String> {
         username: args.username.clone().unwrap_or_else(|| "email-mfa-demo-user".into()),
         email,
         keep: args.keep,
+        with_password: args.with_password,
     }))
 }
 
@@ -138,7 +145,7 @@ async fn main() -> ExitCode {
             let username = args.username.clone().unwrap_or_else(|| "ada.example".into());
             let email = args.email.clone().unwrap_or_else(|| "ada@example.test".into());
             let target = match Target::simulator(&sim, username, email, args.keep) {
-                Ok(target) => target,
+                Ok(target) => Target { with_password: args.with_password, ..target },
                 Err(e) => {
                     eprintln!("email_mfa: the embedded simulator is unusable: {e}");
                     return ExitCode::FAILURE;
