@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use pingone_core::{
     Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Operation, Otp, Password, WorkerCredentials,
 };
-use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OtpOutcome, OtpRequired, SignOnClient};
+use pingone_flow::{
+    AfterUsername, Authorized, Completed, FirstStep, FlowError, IdTokenClaims, OtpOutcome, OtpRequired, SignOnClient,
+};
 use pingone_provisioning::{
     EmailMfaSetup, EmailMfaSpec, Finding, ManagementClient, Outcome, Provisioned, SetupError, TeardownReport,
 };
@@ -104,11 +106,6 @@ pub enum RunError {
     Teardown(pingone_core::Error),
     Otp(String),
     App(pingone_mfa::UnsupportedAuthMethod),
-    /// `--with-password`: the policy was provisioned, but this version of pingone-flow has no
-    /// typed stage for the password step.
-    PasswordStageMissing {
-        torn_down: bool,
-    },
 }
 
 impl std::fmt::Display for RunError {
@@ -135,11 +132,6 @@ impl std::fmt::Display for RunError {
             RunError::Teardown(e) => write!(f, "the sign-on worked, but teardown failed: {e}"),
             RunError::Otp(why) => write!(f, "no one-time passcode: {why}"),
             RunError::App(e) => write!(f, "the provisioned application cannot be signed on to: {e}"),
-            RunError::PasswordStageMissing { torn_down } => write!(
-                f,
-                "password-first sign-on needs pingone-flow's PasswordRequired stage; the password-first policy was provisioned{}",
-                if *torn_down { " and torn down again" } else { " and kept (--keep)" }
-            ),
         }
     }
 }
@@ -211,7 +203,8 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         });
     }
     // Steps 1-13 and 19, concurrently and idempotently.
-    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, demo_password());
+    let password = demo_password();
+    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, password.clone());
     if target.with_password {
         spec = spec.with_password_first();
     }
@@ -223,15 +216,6 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
     if !findings.is_empty() {
         return Err(RunError::Preflight(findings));
     }
-    if target.with_password {
-        // The password step of the sign-on is pingone-flow's `PasswordRequired` stage, which
-        // this version of the flow crate does not have: nothing is left behind.
-        recorder.enter(Phase::Teardown);
-        if !target.keep {
-            pingone_provisioning::teardown(&management, &provisioned.ids).await.map_err(RunError::Teardown)?;
-        }
-        return Err(RunError::PasswordStageMissing { torn_down: !target.keep });
-    }
     // Steps 14-18 and 20.
     recorder.enter(Phase::SignOn);
     let client = SignOnClient::new(
@@ -242,9 +226,13 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
     );
     let authorized = client.authorize().await?;
     let flow_id = authorized.flow_id().to_owned();
-    let submitted = authorized.submit_username(&client, &target.username).await?;
+    let identified = if target.with_password {
+        sign_on_with_password(&client, authorized, &target.username, &password).await?
+    } else {
+        authorized.submit_username(&client, &target.username).await?.next()?
+    };
     let mut otp_attempts = 0;
-    let completed = match submitted.next()? {
+    let completed = match identified {
         AfterUsername::OtpRequired(state) => {
             otp_loop(&client, state, &target.otp, &target.email, &mut otp_attempts).await?
         }
@@ -277,6 +265,21 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         teardown,
         elapsed: started.elapsed(),
     })
+}
+
+/// Steps 15-16 of a password-first policy: read the flow, which asks for the username and
+/// password (`USERNAME_PASSWORD_REQUIRED`), then send them (`usernamePassword.check`).
+async fn sign_on_with_password(
+    client: &SignOnClient,
+    authorized: Authorized,
+    username: &str,
+    password: &Password,
+) -> Result<AfterUsername, RunError> {
+    match authorized.next(client).await? {
+        FirstStep::PasswordRequired(stage) => Ok(stage.submit_credentials(client, username, password).await?),
+        // The policy asks for the username alone after all: go on without the password.
+        FirstStep::UsernameRequired(stage) => Ok(stage.submit_username(client, username).await?.next()?),
+    }
 }
 
 async fn otp_loop(
@@ -470,9 +473,10 @@ pub fn render(report: &Report, redact: bool) -> String {
         .map_or_else(|| "kept everything (--keep)".to_owned(), |t| format!("tore down {} objects", t.removed.len()));
     let _ = writeln!(
         out,
-        "\nSummary: 20 steps in {requests} requests, {}; {} signed on with e-mail MFA after {} passcode attempt(s); {torn}.",
+        "\nSummary: 20 steps in {requests} requests, {}; {} signed on with {} after {} passcode attempt(s); {torn}.",
         ms(report.elapsed),
         c.preferred_username.as_deref().unwrap_or("the user"),
+        if c.amr.iter().any(|m| m == "pwd") { "a password and e-mail MFA" } else { "e-mail MFA" },
         report.otp_attempts,
     );
     out

@@ -48,18 +48,24 @@ async fn wrong_worker_credentials_are_explained_without_the_secret() {
 }
 
 #[tokio::test]
-async fn with_password_provisions_the_password_first_policy_and_names_the_missing_flow_stage() {
+async fn with_password_signs_on_with_the_password_then_the_code() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let mut target = Target::simulator(&sim, "ada.example".into(), "ada@example.test".into(), false).unwrap();
     target.with_password = true;
-    let Err(error) = workflow::run(target).await else { panic!("signed on without a password stage") };
-    let text = error.to_string();
-    assert!(matches!(error, workflow::RunError::PasswordStageMissing { torn_down: true }), "{text}");
-    assert!(text.starts_with("password-first sign-on needs pingone-flow's PasswordRequired stage"), "{text}");
-    // A LOGIN action and the MFA action were created; then everything was torn down.
+    let report = match workflow::run(target).await {
+        Ok(report) => report,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(report.claims.amr, ["pwd", "otp"]);
+    assert_eq!(report.otp_attempts, 1);
+    let transcript = workflow::render(&report, true);
+    assert!(transcript.contains("signed on with a password and e-mail MFA"), "{transcript}");
+    // A LOGIN action and the MFA action were created, the password was checked, and
+    // everything was torn down.
     let journal = sim.journal();
     let actions = journal.iter().filter(|e| e.method == "POST" && e.path.ends_with("/actions") && e.status == 201);
     assert_eq!(actions.count(), 2);
-    let deleted = journal.iter().filter(|e| e.method == "DELETE" && e.status == 204).count();
-    assert_eq!(deleted, 6);
+    let flow_posts: Vec<_> = journal.iter().filter(|e| e.method == "POST" && e.path.contains("/flows/")).collect();
+    assert_eq!(flow_posts.len(), 2, "usernamePassword.check, then otp.check");
+    assert!(report.teardown.is_some());
 }

@@ -12,13 +12,16 @@
 )]
 
 mod bad_input;
+mod closer_to_pingone;
 mod compile_fail;
 mod decoders_fuzz;
 mod example_transcript;
 mod no_replay;
+mod password_first;
 mod reliability_faults;
 mod secrets;
 mod services;
 mod sessions;
 mod sign_on_e2e;
 mod support;
+mod userinfo_sign_off;

@@ -98,8 +98,9 @@ async fn expired_otp_then_resend() {
 }
 
 #[tokio::test]
-async fn device_selection_when_the_user_has_two_devices() {
-    let w = World::new().await;
+async fn device_selection_when_the_user_has_two_devices_and_the_policy_prompts() {
+    let spec = spec().with_device_selection(pingone_provisioning::model::DeviceSelection::PromptToSelect);
+    let w = World::with(SimConfig::default(), spec).await;
     let second = pingone_provisioning::model::DeviceSpec::email(
         "ada.work@example.test",
         Some(w.provisioned.ids.device_policy.clone()),

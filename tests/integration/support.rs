@@ -14,6 +14,7 @@ use pingone_sim::{SimConfig, Simulator};
 pub(crate) const REDIRECT: &str = "https://app.example.test/callback";
 pub(crate) const USER: &str = "ada.example";
 pub(crate) const EMAIL: &str = "ada@example.test";
+pub(crate) const PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
 pub(crate) struct World {
     pub(crate) sim: Simulator,
@@ -40,7 +41,7 @@ pub(crate) fn target(sim: &Simulator) -> SimulatorTarget {
 }
 
 pub(crate) fn spec() -> EmailMfaSpec {
-    EmailMfaSpec::demo("email-mfa-demo", REDIRECT, USER, EMAIL, Password::new("Corr3ct-Horse-Battery!"))
+    EmailMfaSpec::demo("email-mfa-demo", REDIRECT, USER, EMAIL, Password::new(PASSWORD))
 }
 
 impl World {

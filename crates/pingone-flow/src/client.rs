@@ -11,7 +11,7 @@ use tracing::Instrument as _;
 
 use crate::binding::{Binding, BindingTags};
 use crate::claims_policy::IdTokenPolicy;
-use crate::config::OidcApp;
+use crate::config::{OidcApp, ResponseMode};
 use crate::context::{FillRandom, FlowContext, os_random, random_token, s256_challenge};
 use crate::cookies::CookieJar;
 use crate::error::FlowError;
@@ -36,6 +36,7 @@ pub(crate) struct Inner {
     pub binding: Binding,
     pub tags: BindingTags,
     pub random: FillRandom,
+    pub response_mode: ResponseMode,
 }
 
 /// How long PingOne keeps a flow without activity (reference §6.5): a flow that answers `404`
@@ -97,6 +98,7 @@ impl SignOnClient {
                 binding,
                 tags,
                 random: os_random,
+                response_mode: ResponseMode::Redirect,
             }),
         }
     }
@@ -197,6 +199,14 @@ impl SignOnClient {
         self.rebuild(|inner| inner.jwks.min_refetch_interval = interval)
     }
 
+    /// How PingOne hands over the flow and the code: [`ResponseMode::Redirect`] (the default) or
+    /// [`ResponseMode::PiFlow`] (`response_mode=pi.flow`: JSON answers from authorize and
+    /// resume).
+    #[must_use]
+    pub fn with_response_mode(self, mode: ResponseMode) -> Self {
+        self.rebuild(|inner| inner.response_mode = mode)
+    }
+
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = match Arc::try_unwrap(self.inner) {
             Ok(inner) => inner,
@@ -213,6 +223,7 @@ impl SignOnClient {
                 binding: shared.binding.clone(),
                 tags: shared.tags,
                 random: shared.random,
+                response_mode: shared.response_mode,
             },
         };
         change(&mut inner);
@@ -288,6 +299,9 @@ impl SignOnClient {
         }
         if !policy.acr_values.is_empty() {
             url.query_pairs_mut().append_pair("acr_values", &policy.acr_values.join(" "));
+        }
+        if self.inner.response_mode == ResponseMode::PiFlow {
+            url.query_pairs_mut().append_pair("response_mode", "pi.flow");
         }
         let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
         let request = ApiRequest::new(STEP, Method::GET, url.clone());
@@ -436,8 +450,14 @@ impl SignOnClient {
         step: &Operation,
         error: pingone_core::Error,
     ) -> FlowError {
-        // PingOne judged this very code against this flow: an answer, not a stale stage.
-        if error.has_code(&pingone_core::ErrorCode::InvalidOtp) {
+        // PingOne judged this very code (or password) against this flow: an answer, not a stale
+        // stage.
+        let judged = error.api().is_some_and(|api| {
+            api.body.details.iter().any(|d| {
+                matches!(d.code.as_deref(), Some("INVALID_OTP" | "INVALID_CREDENTIALS" | "PASSWORD_LOCKED_OUT"))
+            })
+        });
+        if judged {
             return FlowError::Http(error);
         }
         let expected = ctx.status.clone();

@@ -47,3 +47,17 @@ impl OidcApp {
             .join(" ")
     }
 }
+
+/// How PingOne hands over the flow and the authorization code (`response_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// The default: authorize answers `302` to the sign-on page with the flow ID, resume `302`
+    /// to the redirect URI with the code and `state`.
+    #[default]
+    Redirect,
+    /// `response_mode=pi.flow`, PingOne's mode for embedded and native sign-on: authorize
+    /// answers the flow as JSON, and resume answers JSON whose `authorizeResponse` carries the
+    /// code and `state` (the state is checked as on a redirect).
+    PiFlow,
+}

@@ -148,6 +148,23 @@ pub enum FlowError {
         /// The state to retry from.
         state: Box<crate::states::Authorized>,
     },
+    /// `usernamePassword.check` was refused: a wrong password or an unknown username (PingOne
+    /// answers both with `INVALID_CREDENTIALS`). The stage is handed back to try again.
+    #[error("{}: the username or password was refused: {error}", crate::password::PASSWORD_CHECK)]
+    CredentialsRejected {
+        /// PingOne's answer.
+        error: pingone_core::Error,
+        /// Attempts left before the password locks, when PingOne says.
+        remaining_attempts: Option<u32>,
+        /// The stage to retry from.
+        state: Box<crate::password::PasswordRequired>,
+    },
+    /// Too many wrong passwords: PingOne locked the password (`PASSWORD_LOCKED_OUT`).
+    #[error("{}: too many wrong passwords; locked{}", crate::password::PASSWORD_CHECK, unlock_in.map(|d| format!(" for {} s", d.as_secs())).unwrap_or_default())]
+    PasswordLocked {
+        /// How long until the password unlocks, when PingOne says.
+        unlock_in: Option<std::time::Duration>,
+    },
     /// A device ID that the flow did not offer. Nothing was sent: the stage is handed back.
     #[error("{}: the flow offers no device {device_id:?}", Operation::SelectDevice)]
     UnknownDevice {
@@ -183,6 +200,22 @@ pub enum FlowError {
         error: pingone_core::Error,
         /// The stage to decide from, where one can be retried.
         stage: Option<Box<crate::stage::SignOnStage>>,
+    },
+    /// [`OtpRequired::switch_device`](crate::OtpRequired::switch_device) to a device the flow
+    /// did not offer. Nothing was sent: the stage is handed back.
+    #[error("{}: the flow offers no device {device_id:?} to switch to", Operation::SelectDevice)]
+    DeviceNotOffered {
+        /// The ID asked for.
+        device_id: String,
+        /// The stage to go on from.
+        state: Box<crate::states::OtpRequired>,
+    },
+    /// The userinfo answer names another subject than the ID token (OIDC Core 5.3.2): it must
+    /// not be used.
+    #[error("{operation}: the userinfo sub is not the ID token's sub")]
+    SubjectMismatch {
+        /// The operation (userinfo).
+        operation: Operation,
     },
     /// The stage was made by a client for another environment, auth origin or application.
     #[error("{operation}: the stage belongs to another {mismatch}")]
@@ -253,6 +286,7 @@ impl FlowError {
         match self {
             FlowError::Http(e)
             | FlowError::UsernameRejected { error: e, .. }
+            | FlowError::CredentialsRejected { error: e, .. }
             | FlowError::OutcomeUnknown { error: e, .. } => e.status(),
             FlowError::Expired { .. } => Some(404),
             _ => None,
@@ -275,7 +309,12 @@ impl FlowError {
             | FlowError::StaleStage { operation, .. }
             | FlowError::OutcomeUnknown { operation, .. }
             | FlowError::WrongClient { operation, .. }
+            | FlowError::SubjectMismatch { operation }
             | FlowError::Misconfigured { operation, .. } => Some(operation.clone()),
+            FlowError::CredentialsRejected { .. } | FlowError::PasswordLocked { .. } => {
+                Some(crate::password::PASSWORD_CHECK)
+            }
+            FlowError::DeviceNotOffered { .. } => Some(Operation::SelectDevice),
             FlowError::Locked { .. } => Some(Step::OtpCheck.into()),
             FlowError::UsernameRejected { .. } => Some(Step::UserLookup.into()),
             FlowError::UnknownDevice { .. } => Some(Operation::SelectDevice),
@@ -297,7 +336,9 @@ impl FlowError {
         !matches!(
             self,
             FlowError::UsernameRejected { .. }
+                | FlowError::CredentialsRejected { .. }
                 | FlowError::UnknownDevice { .. }
+                | FlowError::DeviceNotOffered { .. }
                 | FlowError::OutcomeUnknown { stage: Some(_), .. }
         )
     }

@@ -95,6 +95,9 @@ pub(crate) struct Embedded {
     pub devices: Vec<DeviceOption>,
     #[serde(default)]
     pub selected_device: Option<IdOnly>,
+    /// `USERNAME_PASSWORD_REQUIRED`: the password policy (read by `PasswordRequired`).
+    #[serde(default)]
+    pub password_policy: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +141,10 @@ pub(crate) struct AuthorizeResponse {
     pub code: Option<String>,
     #[serde(default)]
     pub state: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
 }
 
 /// `GET/POST {auth}/{envID}/flows/{flowID}`.

@@ -17,3 +17,10 @@ pub fn with_failing_random(client: crate::SignOnClient) -> crate::SignOnClient {
 pub fn sealed_plaintext(sealer: &crate::StageSealer, sealed: &crate::SealedStage) -> Result<Vec<u8>, crate::OpenError> {
     sealer.open_any(sealed)?.encode().map_err(|_| crate::OpenError::Tampered)
 }
+
+/// The `Cookie` header the sign-on's PingOne session cookies make for `url`: a test that
+/// plays the browser coming back with them (single sign-on, sign-off).
+#[must_use]
+pub fn session_cookie_header(tokens: &crate::Tokens, url: &pingone_core::Url) -> String {
+    tokens.session.0.header_for(url, std::time::SystemTime::now())
+}

@@ -95,25 +95,32 @@ pub mod internal;
 mod jwks;
 #[cfg(test)]
 mod parser_properties;
+mod password;
+mod pi_flow;
 mod recovery;
 mod redirect;
 mod seal;
+mod sign_off;
 mod stage;
 mod states;
 mod status;
+mod switch_device;
 mod tokens;
+mod userinfo;
 
 pub use binding::BindingMismatch;
 pub use client::{DEFAULT_LEEWAY, SignOnClient};
-pub use config::OidcApp;
+pub use config::{OidcApp, ResponseMode};
 pub use error::{FlowError, IdTokenError};
 pub use flow_json::{DeviceChoice, DeviceOption};
 pub use id_token::IdTokenClaims;
 pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
+pub use password::{FirstStep, PasswordPolicy, PasswordRequired};
 pub use recovery::Recovery;
 pub use seal::{
     DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
 };
+pub use sign_off::SignOff;
 pub use stage::{SignOnStage, Stage};
 pub use states::{
     AfterUsername, Authorized, Completed, DeviceSelectionRequired, OtpOutcome, OtpRejection, OtpRequired, Resumed,
@@ -121,6 +128,7 @@ pub use states::{
 };
 pub use status::FlowStatus;
 pub use tokens::Tokens;
+pub use userinfo::UserInfo;
 
 #[cfg(test)]
 mod tests {
@@ -129,6 +137,7 @@ mod tests {
     fn stages_are_send_and_static() {
         fn assert_send_static<T: Send + Sync + 'static>() {}
         assert_send_static::<crate::Authorized>();
+        assert_send_static::<crate::PasswordRequired>();
         assert_send_static::<crate::UsernameSubmitted>();
         assert_send_static::<crate::DeviceSelectionRequired>();
         assert_send_static::<crate::OtpRequired>();

@@ -15,7 +15,7 @@ pub enum Recovery {
     /// Start a new sign-on: the flow expired, failed, or moved on (a stale stage), or the
     /// response broke the protocol.
     StartOver,
-    /// Too many wrong codes: the user's devices are locked.
+    /// Too many wrong codes (the user's devices are locked) or passwords (the password is).
     Locked {
         /// How long until they unlock, when PingOne says.
         unlock_in: Option<Duration>,
@@ -32,10 +32,14 @@ impl FlowError {
         match self {
             FlowError::Http(e) => http_recovery(e),
             FlowError::UsernameRejected { .. }
+            | FlowError::CredentialsRejected { .. }
             | FlowError::UnknownDevice { .. }
+            | FlowError::DeviceNotOffered { .. }
             | FlowError::OutcomeUnknown { .. }
             | FlowError::Random => Recovery::Retry,
-            FlowError::Locked { unlock_in } => Recovery::Locked { unlock_in: *unlock_in },
+            FlowError::Locked { unlock_in } | FlowError::PasswordLocked { unlock_in } => {
+                Recovery::Locked { unlock_in: *unlock_in }
+            }
             FlowError::Misconfigured { .. } | FlowError::UnexpectedRedirect { .. } => Recovery::Misconfigured,
             FlowError::Authorization { error, .. } => match error.as_str() {
                 "access_denied" | "login_required" | "interaction_required" | "temporarily_unavailable" => {
@@ -69,6 +73,9 @@ fn http_recovery(e: &pingone_core::Error) -> Recovery {
     }
     match e.status() {
         Some(429 | 500..=599) => Recovery::Retry,
+        // A flow call without (or with stale) cookies — PingOne's `INVALID_TOKEN` — or an
+        // expired user access token: sign on again.
+        Some(401) if e.has_code(&pingone_core::ErrorCode::InvalidToken) => Recovery::StartOver,
         Some(401 | 403) => Recovery::Misconfigured,
         _ => Recovery::StartOver,
     }

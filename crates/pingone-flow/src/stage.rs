@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::FlowContext;
 use crate::flow_json::DeviceOption;
+use crate::password::{PasswordPolicy, PasswordRequired};
 use crate::states::{Authorized, Completed, DeviceSelectionRequired, OtpRequired, Resumed};
 
 pub(crate) mod private {
@@ -18,8 +19,8 @@ pub(crate) mod private {
 }
 
 /// A sign-on stage that can wait between requests: sealed, stored, and opened again as the same
-/// type. Implemented by [`Authorized`], [`DeviceSelectionRequired`], [`OtpRequired`],
-/// [`Completed`] and [`Resumed`]; sealed, so no other type can be one.
+/// type. Implemented by [`Authorized`], [`PasswordRequired`], [`DeviceSelectionRequired`],
+/// [`OtpRequired`], [`Completed`] and [`Resumed`]; sealed, so no other type can be one.
 pub trait Stage: private::Sealed + Into<SignOnStage> + Send + 'static {
     /// The stage's name, as [`SignOnStage::stage_name`] gives it.
     const NAME: &'static str;
@@ -32,6 +33,8 @@ pub trait Stage: private::Sealed + Into<SignOnStage> + Send + 'static {
 pub enum SignOnStage {
     /// Step 14 done: the username is next.
     Authorized(Authorized),
+    /// A `LOGIN` action first: the username and password are next.
+    PasswordRequired(PasswordRequired),
     /// The user chooses the device that gets the code.
     DeviceSelectionRequired(DeviceSelectionRequired),
     /// A code was e-mailed.
@@ -58,6 +61,7 @@ impl SignOnStage {
     pub(crate) fn context(&self) -> &FlowContext {
         match self {
             SignOnStage::Authorized(s) => &s.ctx,
+            SignOnStage::PasswordRequired(s) => &s.ctx,
             SignOnStage::DeviceSelectionRequired(s) => &s.ctx,
             SignOnStage::OtpRequired(s) => &s.ctx,
             SignOnStage::Completed(s) => &s.ctx,
@@ -68,6 +72,7 @@ impl SignOnStage {
     pub(crate) fn kind(&self) -> u8 {
         match self {
             SignOnStage::Authorized(_) => AUTHORIZED,
+            SignOnStage::PasswordRequired(_) => PASSWORD_REQUIRED,
             SignOnStage::DeviceSelectionRequired(_) => DEVICE_SELECTION_REQUIRED,
             SignOnStage::OtpRequired(_) => OTP_REQUIRED,
             SignOnStage::Completed(_) => COMPLETED,
@@ -79,6 +84,9 @@ impl SignOnStage {
     pub(crate) fn encode(self) -> Result<Vec<u8>, serde_json::Error> {
         match self {
             SignOnStage::Authorized(s) => serde_json::to_vec(&AuthorizedData { c: s.ctx }),
+            SignOnStage::PasswordRequired(s) => {
+                serde_json::to_vec(&PasswordData { c: s.ctx, p: s.policy, r: s.can_recover })
+            }
             SignOnStage::DeviceSelectionRequired(s) => {
                 serde_json::to_vec(&DeviceSelectionData { c: s.ctx, d: s.devices })
             }
@@ -97,6 +105,10 @@ impl SignOnStage {
             AUTHORIZED => {
                 let d: AuthorizedData = serde_json::from_slice(bytes).ok()?;
                 SignOnStage::Authorized(Authorized { ctx: d.c })
+            }
+            PASSWORD_REQUIRED => {
+                let d: PasswordData = serde_json::from_slice(bytes).ok()?;
+                SignOnStage::PasswordRequired(PasswordRequired { ctx: d.c, policy: d.p, can_recover: d.r })
             }
             DEVICE_SELECTION_REQUIRED => {
                 let d: DeviceSelectionData = serde_json::from_slice(bytes).ok()?;
@@ -124,6 +136,7 @@ const DEVICE_SELECTION_REQUIRED: u8 = 2;
 const OTP_REQUIRED: u8 = 3;
 const COMPLETED: u8 = 4;
 const RESUMED: u8 = 5;
+const PASSWORD_REQUIRED: u8 = 6;
 
 /// The name of a stage kind, for errors about sealed bytes.
 pub(crate) fn kind_name(kind: u8) -> Option<&'static str> {
@@ -133,6 +146,7 @@ pub(crate) fn kind_name(kind: u8) -> Option<&'static str> {
         OTP_REQUIRED => OtpRequired::NAME,
         COMPLETED => Completed::NAME,
         RESUMED => Resumed::NAME,
+        PASSWORD_REQUIRED => PasswordRequired::NAME,
         _ => return None,
     })
 }
@@ -140,6 +154,14 @@ pub(crate) fn kind_name(kind: u8) -> Option<&'static str> {
 #[derive(Serialize, Deserialize)]
 struct AuthorizedData {
     c: FlowContext,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PasswordData {
+    c: FlowContext,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<PasswordPolicy>,
+    r: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -187,4 +209,4 @@ macro_rules! stage {
         }
     )+};
 }
-stage!(Authorized, DeviceSelectionRequired, OtpRequired, Completed, Resumed);
+stage!(Authorized, PasswordRequired, DeviceSelectionRequired, OtpRequired, Completed, Resumed);

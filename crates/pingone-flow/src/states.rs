@@ -179,7 +179,7 @@ fn status_error(step: &Operation, action: &'static str, flow: &FlowResponse) -> 
 }
 
 impl UsernameSubmitted {
-    fn from_flow(ctx: FlowContext, flow: FlowResponse) -> Self {
+    pub(crate) fn from_flow(ctx: FlowContext, flow: FlowResponse) -> Self {
         Self {
             can_resend: flow.offers("device.select"),
             selected: flow.embedded.selected_device.map(|d| d.id),
@@ -204,7 +204,12 @@ impl UsernameSubmitted {
     /// [`FlowError::Failed`] for `FAILED` (PingOne's code kept), [`FlowError::UnexpectedStatus`]
     /// for any status this crate does not drive (its text kept).
     pub fn next(self) -> Result<AfterUsername, FlowError> {
-        const STEP: Operation = Operation::Step(Step::UserLookup);
+        self.after_identification(Operation::Step(Step::UserLookup))
+    }
+
+    /// What comes once the user is identified (by `user.lookup`, or by a password: `step`).
+    pub(crate) fn after_identification(self, step: Operation) -> Result<AfterUsername, FlowError> {
+        let step = &step;
         match self.ctx.status() {
             FlowStatus::OtpRequired => Ok(AfterUsername::OtpRequired(OtpRequired {
                 ctx: self.ctx,
@@ -224,9 +229,9 @@ impl UsernameSubmitted {
                 if code.as_deref() == Some("DEVICE_LOCKED") {
                     return Err(FlowError::Locked { unlock_in: unlock.map(Duration::from_secs) });
                 }
-                Err(FlowError::Failed { operation: STEP, code, message })
+                Err(FlowError::Failed { operation: step.clone(), code, message })
             }
-            status => Err(FlowError::UnexpectedStatus { operation: STEP, status }),
+            status => Err(FlowError::UnexpectedStatus { operation: step.clone(), status }),
         }
     }
 }
@@ -271,7 +276,7 @@ fn locked(flow: &FlowResponse) -> FlowError {
     }
 }
 
-fn otp_required(step: &Operation, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
+pub(crate) fn otp_required(step: &Operation, ctx: FlowContext, flow: FlowResponse) -> Result<OtpRequired, FlowError> {
     if FlowStatus::parse(&flow.status) != FlowStatus::OtpRequired {
         return Err(match status_error(step, "otp.check", &flow) {
             FlowError::ActionNotOffered { status, .. } => {
@@ -447,6 +452,11 @@ impl Completed {
             // Expired, or resumed already by another copy of this stage.
             return Err(client.gone(&self.ctx, &STEP));
         }
+        if response.status() == 200 {
+            // response_mode=pi.flow: the code comes as JSON.
+            let code = crate::pi_flow::code_from_resume(client, &mut self.ctx, &response, &url, &STEP)?;
+            return Ok(Resumed { ctx: self.ctx, code });
+        }
         if !matches!(response.status(), 302 | 303) {
             return Err(response.into_error().into());
         }
@@ -525,7 +535,7 @@ impl Resumed {
             return Err(crate::error::IdTokenError::Missing.into());
         };
         let claims: IdTokenClaims = verify_id_token(client, id_token.secret(), &self.ctx.nonce).await?;
-        Ok(Tokens::new(parsed, id_token, claims))
+        Ok(Tokens::new(parsed, id_token, claims, self.ctx.cookies))
     }
 }
 

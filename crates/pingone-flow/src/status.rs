@@ -7,6 +7,11 @@ pingone_core::string_enum! {
         SignOnRequired = "SIGN_ON_REQUIRED",
         /// `USERNAME_PASSWORD_REQUIRED`: a `LOGIN` action runs first.
         UsernamePasswordRequired = "USERNAME_PASSWORD_REQUIRED",
+        /// `MUST_CHANGE_PASSWORD`: the password was set with `forceChange`; `password.reset`
+        /// (not driven by this crate).
+        MustChangePassword = "MUST_CHANGE_PASSWORD",
+        /// `PASSWORD_EXPIRED`: the password is too old (not driven by this crate).
+        PasswordExpired = "PASSWORD_EXPIRED",
         /// `DEVICE_SELECTION_REQUIRED`.
         DeviceSelectionRequired = "DEVICE_SELECTION_REQUIRED",
         /// `OTP_REQUIRED`.

@@ -3,6 +3,7 @@
 use pingone_core::{AccessToken, IdToken, RefreshToken};
 use serde::Deserialize;
 
+use crate::cookies::CookieJar;
 use crate::id_token::IdTokenClaims;
 
 #[derive(Deserialize)]
@@ -38,10 +39,23 @@ pub struct Tokens {
     pub scope: Option<String>,
     /// The verified ID token's claims (always there: `openid` is always requested).
     pub claims: IdTokenClaims,
+    /// The cookies PingOne set during the sign-on: its session (`ST`), which
+    /// [`SignOnClient::sign_off`](crate::SignOnClient::sign_off) ends.
+    pub(crate) session: SessionCookies,
+}
+
+/// PingOne's cookies of a finished sign-on. `Debug` shows their names only.
+#[derive(Clone, Default)]
+pub(crate) struct SessionCookies(pub(crate) CookieJar);
+
+impl std::fmt::Debug for SessionCookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SessionCookies").field(&self.0.names()).finish()
+    }
 }
 
 impl Tokens {
-    pub(crate) fn new(response: TokenResponse, id_token: IdToken, claims: IdTokenClaims) -> Self {
+    pub(crate) fn new(response: TokenResponse, id_token: IdToken, claims: IdTokenClaims, session: CookieJar) -> Self {
         Self {
             access_token: response.access_token,
             id_token,
@@ -50,6 +64,7 @@ impl Tokens {
             expires_in: response.expires_in,
             scope: response.scope,
             claims,
+            session: SessionCookies(session),
         }
     }
 }
