@@ -155,7 +155,10 @@ impl Rig {
                     *sink.lock().unwrap() = req.query_params().into_iter().collect();
                     true
                 });
-                then.status(302).header("location", signon);
+                // PingOne's session cookie, kept in the tokens for sign-off.
+                then.status(302)
+                    .header("location", signon)
+                    .header("set-cookie", format!("ST=session-cookie-value; Path=/{ENV}; HttpOnly"));
             })
             .await;
         let flow = format!("/{ENV}/flows/{FLOW}");
