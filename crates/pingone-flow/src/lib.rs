@@ -55,6 +55,24 @@
 //! from opening a sealed stage. Single use across processes is the job of a store with an
 //! atomic take (the `pingone-session` crate).
 //!
+//! ## Password first, `pi.flow`, userinfo and sign-off
+//!
+//! - A sign-on policy with a `LOGIN` action before MFA starts at `USERNAME_PASSWORD_REQUIRED`:
+//!   [`Authorized::next`] reads the flow and answers [`FirstStep`]; a
+//!   [`PasswordRequired`] stage (sealable like the others) takes
+//!   [`submit_credentials`](PasswordRequired::submit_credentials). A wrong password hands the
+//!   stage back ([`FlowError::CredentialsRejected`]); too many lock it
+//!   ([`FlowError::PasswordLocked`], with the time until unlock).
+//! - With PingOne's default device rule (`DEFAULT_TO_FIRST`) the first device gets the code;
+//!   [`OtpRequired::switch_device`] sends one to another of the user's devices.
+//! - [`SignOnClient::with_response_mode`]`(`[`ResponseMode::PiFlow`]`)`: authorize and resume
+//!   answer JSON (`response_mode=pi.flow`), the code arriving in `authorizeResponse` with its
+//!   `state` checked.
+//! - [`SignOnClient::userinfo`] reads the user's claims and checks their `sub` against the ID
+//!   token's. [`SignOnClient::sign_off`] ends PingOne's session (its `ST` cookie, kept in the
+//!   [`Tokens`] because this client, not the browser, drove the sign-on);
+//!   [`SignOnClient::sign_off_url`] is the URL for a browser that holds the session itself.
+//!
 //! ## ID-token checks
 //!
 //! The exchange verifies the ID token's RS256 signature against the environment's JWKS (cached

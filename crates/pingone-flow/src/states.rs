@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! SignOnClient::authorize ─► Authorized ─submit_username─► UsernameSubmitted ─next─► AfterUsername
+//!   Authorized ─next─► FirstStep::PasswordRequired ─submit_credentials─► AfterUsername (password.rs)
 //!   AfterUsername::OtpRequired ─submit_otp─► OtpOutcome::{Completed, Rejected(OtpRequired)}
+//!   OtpRequired ─switch_device / resend─► OtpRequired
 //!   AfterUsername::DeviceSelectionRequired ─select─► OtpRequired
 //!   Completed ─resume─► Resumed ─exchange─► Tokens
 //! ```

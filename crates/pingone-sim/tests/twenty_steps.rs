@@ -102,9 +102,36 @@ async fn twenty_steps_end_to_end() {
     let forged = other.sign(&claims).unwrap();
     assert!(decode::<Value>(&forged, &key, &validation).is_err());
 
-    // Save the management responses of steps 1-13 for the OpenAPI schema check (.ci/run).
-    let dump: Vec<Value> =
+    // Save the management responses of steps 1-13 for the OpenAPI schema check (.ci/run), with
+    // two more that the specs describe: the password policy a password-first flow embeds, and
+    // the activation of a device created ACTIVATION_REQUIRED.
+    let mut dump: Vec<Value> =
         p.responses.iter().map(|(step, op, body)| json!({ "step": step, "operation": op, "body": body })).collect();
+    h.created(&format!("signOnPolicies/{}/actions", p.policy_id), json!({ "priority": 1, "type": "LOGIN" })).await;
+    let (_, s) = h.authorize(&p.app_id).await;
+    let flow = h.flow_get(&s).await.body;
+    assert_eq!(flow["status"], "USERNAME_PASSWORD_REQUIRED");
+    let policy = flow["_embedded"]["passwordPolicy"].clone();
+    dump.push(json!({ "step": "passwordPolicy", "operation": "the flow's _embedded.passwordPolicy", "body": policy }));
+    let address = "ada.new@example.test";
+    let device = h
+        .created(
+            &format!("users/{}/devices", p.user_id),
+            json!({ "type": "EMAIL", "email": address, "status": "ACTIVATION_REQUIRED" }),
+        )
+        .await;
+    let otp = h.sim.outbox().next_for(address, std::time::Duration::from_secs(2)).await.unwrap().otp().to_owned();
+    let activated = h
+        .send(
+            Method::POST,
+            &h.mgmt(&format!("users/{}/devices/{}", p.user_id, device["id"].as_str().unwrap())),
+            Some("application/vnd.pingidentity.device.activate+json"),
+            Some(&json!({ "otp": otp })),
+            Some(&h.token),
+        )
+        .await;
+    assert_eq!(activated.status, 200);
+    dump.push(json!({ "step": "activateDevice", "operation": "activate MFA device", "body": activated.body }));
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-management-responses.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&dump).unwrap()).unwrap();
 }
