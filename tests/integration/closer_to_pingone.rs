@@ -39,7 +39,8 @@ async fn acr_values_pick_the_policy_and_the_client_checks_acr() {
     let w = World::new().await;
     let policy = w.provisioned.sign_on_policy_name.clone();
     let client = w.client.clone().with_acr_values([policy.as_str()]);
-    let state = otp_required(client.authorize().await.unwrap().submit_username(&client, USER).await.unwrap().next().unwrap());
+    let state =
+        otp_required(client.authorize().await.unwrap().submit_username(&client, USER).await.unwrap().next().unwrap());
     let otp = w.otp().await;
     let OtpOutcome::Completed(done) = state.submit_otp(&client, &otp).await.unwrap() else { panic!() };
     let tokens = done.finish(&client).await.unwrap();
@@ -47,7 +48,8 @@ async fn acr_values_pick_the_policy_and_the_client_checks_acr() {
     // A name no policy of the application has: PingOne uses the assigned one, the client refuses
     // the token.
     let client = w.client.clone().with_acr_values(["Some_Other_Policy"]);
-    let state = otp_required(client.authorize().await.unwrap().submit_username(&client, USER).await.unwrap().next().unwrap());
+    let state =
+        otp_required(client.authorize().await.unwrap().submit_username(&client, USER).await.unwrap().next().unwrap());
     let otp = w.otp().await;
     let OtpOutcome::Completed(done) = state.submit_otp(&client, &otp).await.unwrap() else { panic!() };
     let err = done.finish(&client).await.unwrap_err();
@@ -61,7 +63,9 @@ async fn default_to_first_sends_the_code_to_the_first_device_and_the_user_can_sw
     let work = "ada.work@example.test";
     let second = DeviceSpec::email(work, Some(w.provisioned.ids.device_policy.clone())).with_nickname("Work");
     let second = w.management.create_device(&w.provisioned.ids.user, &second).await.unwrap();
-    let state = otp_required(w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap());
+    let state = otp_required(
+        w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap(),
+    );
     assert_eq!(state.selected_device().map(|d| d.id.as_str()), Some(w.provisioned.ids.device.as_str()));
     assert!(state.can_switch_device());
     let labels: Vec<&str> = state.devices().iter().map(|d| d.label()).collect();
@@ -80,7 +84,8 @@ async fn default_to_first_sends_the_code_to_the_first_device_and_the_user_can_sw
 
 #[tokio::test]
 async fn always_display_devices_asks_even_with_one_device() {
-    let w = World::with(SimConfig::default(), spec().with_device_selection(DeviceSelection::AlwaysDisplayDevices)).await;
+    let w =
+        World::with(SimConfig::default(), spec().with_device_selection(DeviceSelection::AlwaysDisplayDevices)).await;
     let next = w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap();
     let AfterUsername::DeviceSelectionRequired(choice) = next else { panic!("{next:?}") };
     assert_eq!(choice.devices().len(), 1);
@@ -89,7 +94,9 @@ async fn always_display_devices_asks_even_with_one_device() {
 #[tokio::test]
 async fn id_tokens_carry_pingones_claims() {
     let w = World::new().await;
-    let state = otp_required(w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap());
+    let state = otp_required(
+        w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap(),
+    );
     let otp = w.otp().await;
     let OtpOutcome::Completed(done) = state.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
     let claims = done.finish(&w.client).await.unwrap().claims;
@@ -104,7 +111,9 @@ async fn id_tokens_carry_pingones_claims() {
 async fn strict_cookies_are_met_by_the_clients_jar() {
     // The client's per-flow jar carries ST-NO-SS, then ST: strict mode never refuses it.
     let w = World::with(SimConfig { cookies: CookiePolicy::Strict, ..SimConfig::default() }, spec()).await;
-    let state = otp_required(w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap());
+    let state = otp_required(
+        w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap(),
+    );
     let otp = w.otp().await;
     let OtpOutcome::Completed(done) = state.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
     done.finish(&w.client).await.unwrap();
@@ -114,8 +123,9 @@ async fn strict_cookies_are_met_by_the_clients_jar() {
 #[tokio::test]
 async fn the_otp_lock_is_typed_with_the_time_until_unlock() {
     let w = World::new().await;
-    let mut state =
-        otp_required(w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap());
+    let mut state = otp_required(
+        w.client.authorize().await.unwrap().submit_username(&w.client, USER).await.unwrap().next().unwrap(),
+    );
     let err = loop {
         match state.submit_otp(&w.client, &Otp::new("000000")).await {
             Ok(OtpOutcome::Rejected(r)) => state = r.state,

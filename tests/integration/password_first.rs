@@ -88,10 +88,7 @@ async fn a_password_that_must_change_is_a_typed_error_naming_the_status() {
     w.management.set_password(user, &Password::new("Temporary-Pa55"), true).await.unwrap();
     let stage = password_stage(&w).await;
     let err = stage.submit_credentials(&w.client, USER, &Password::new("Temporary-Pa55")).await.unwrap_err();
-    assert!(
-        matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::MustChangePassword, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, FlowError::UnexpectedStatus { status: FlowStatus::MustChangePassword, .. }), "{err}");
     assert!(err.to_string().contains("MUST_CHANGE_PASSWORD"), "{err}");
 }
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use crate::support::*;
+use base64::Engine as _;
 use pingone_core::{ApiRequest, Method, Url};
 use pingone_flow::{AfterUsername, FlowError, OtpOutcome, Recovery, Tokens};
 use pingone_sim::SimConfig;

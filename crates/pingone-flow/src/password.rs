@@ -193,8 +193,7 @@ impl PasswordRequired {
         client.check_stage(&self.ctx, &PASSWORD_CHECK)?;
         let saved = self.ctx.clone();
         let body = json!({ "username": username, "password": password.secret() });
-        match client.post_action(&mut self.ctx, &PASSWORD_CHECK, "usernamePassword.check", &body, Replay::Never).await
-        {
+        match client.post_action(&mut self.ctx, &PASSWORD_CHECK, "usernamePassword.check", &body, Replay::Never).await {
             Ok(flow) => UsernameSubmitted::from_flow(self.ctx, flow).after_identification(PASSWORD_CHECK),
             Err(FlowError::Http(error)) if error.status() == Some(400) => {
                 self.ctx = saved;

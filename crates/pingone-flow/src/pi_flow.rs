@@ -22,7 +22,8 @@ pub(crate) fn code_from_resume(
     if flow.id != ctx.flow_id {
         return Err(FlowError::FlowMismatch { operation: step.clone() });
     }
-    let answer = flow.authorize_response.ok_or(FlowError::Missing { operation: step.clone(), what: "authorizeResponse" })?;
+    let answer =
+        flow.authorize_response.ok_or(FlowError::Missing { operation: step.clone(), what: "authorizeResponse" })?;
     if let Some(error) = answer.error {
         return Err(FlowError::Authorization { operation: step.clone(), error, description: answer.error_description });
     }

@@ -30,7 +30,11 @@ impl OtpRequired {
         const STEP: Operation = Operation::SelectDevice;
         client.check_stage(&self.ctx, &STEP)?;
         if !self.can_resend {
-            return Err(FlowError::ActionNotOffered { operation: STEP, action: "device.select", status: self.ctx.status() });
+            return Err(FlowError::ActionNotOffered {
+                operation: STEP,
+                action: "device.select",
+                status: self.ctx.status(),
+            });
         }
         if !self.devices.iter().any(|d| d.id == device_id) {
             return Err(FlowError::DeviceNotOffered { device_id: device_id.to_owned(), state: Box::new(self) });

@@ -12,8 +12,8 @@ use std::time::Duration;
 use httpmock::prelude::*;
 use pingone_core::{ClientAuth, Endpoints, HttpClient, Password, RetryPolicy};
 use pingone_flow::{
-    AfterUsername, Authorized, FirstStep, FlowError, FlowStatus, OidcApp, PasswordRequired, ResponseMode,
-    SignOnClient, SignOnStage,
+    AfterUsername, Authorized, FirstStep, FlowError, FlowStatus, OidcApp, PasswordRequired, ResponseMode, SignOnClient,
+    SignOnStage,
 };
 use serde_json::{Value, json};
 use support::{CLIENT_ID, ENV, Rig, keys};
@@ -236,7 +236,8 @@ async fn pi_flow_authorize_and_resume_answer_json_and_the_state_is_checked() {
     else {
         panic!()
     };
-    let denied = flow("FAILED", &[], json!({ "authorizeResponse": { "error": "access_denied", "error_description": "no" } }));
+    let denied =
+        flow("FAILED", &[], json!({ "authorizeResponse": { "error": "access_denied", "error_description": "no" } }));
     s.server
         .mock_async(|when, then| {
             when.method(GET).path(format!("/{ENV}/as/resume"));
@@ -262,7 +263,10 @@ async fn switching_device_posts_device_select_once() {
     let (select, body) = s.post("device.select", 503, json!({ "code": "UNAVAILABLE" })).await;
     let err = state.switch_device(&s.client, "dev-2").await.unwrap_err();
     select.assert_calls_async(1).await;
-    assert_eq!(serde_json::from_str::<Value>(&body.lock().unwrap()[0]).unwrap(), json!({ "device": { "id": "dev-2" } }));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body.lock().unwrap()[0]).unwrap(),
+        json!({ "device": { "id": "dev-2" } })
+    );
     let FlowError::OutcomeUnknown { stage: Some(stage), .. } = err else { panic!("{err}") };
     let SignOnStage::OtpRequired(state) = *stage else { panic!() };
     assert_eq!(state.selected_device().map(|d| d.id.as_str()), Some("dev-1"));
@@ -330,5 +334,7 @@ async fn sign_off_sends_the_hint_the_uri_the_state_and_the_session_cookie() {
         })
         .await;
     let err = rig.client.sign_off(&tokens, Some(LOGGED_OUT), Some("bye")).await.unwrap_err();
-    assert!(matches!(err, FlowError::UnexpectedRedirect { ref location, .. } if location == "https://evil.example.test/x"));
+    assert!(
+        matches!(err, FlowError::UnexpectedRedirect { ref location, .. } if location == "https://evil.example.test/x")
+    );
 }

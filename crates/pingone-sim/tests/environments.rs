@@ -132,9 +132,13 @@ async fn debug_output_holds_no_secret() {
     let otp = h.sim.outbox().latest_for(EMAIL).unwrap().otp().to_owned();
     let other = h.sim.create_environment().unwrap();
     let printed = format!("{:?} {other:?} {:?} {:?}", h.sim, h.sim.controls(), h.sim.outbox().messages());
-    for secret in
-        [h.sim.worker_client_secret(), other.worker_client_secret(), otp.as_str(), &s.cookies["ST-NO-SS"], &s.cookies["ST"]]
-    {
+    for secret in [
+        h.sim.worker_client_secret(),
+        other.worker_client_secret(),
+        otp.as_str(),
+        &s.cookies["ST-NO-SS"],
+        &s.cookies["ST"],
+    ] {
         assert!(!printed.contains(secret), "a secret in Debug output");
     }
     assert!(printed.contains(h.sim.environment_id()));

@@ -42,7 +42,12 @@ async fn signed_on(h: &Harness, p: &Provisioned) -> (FlowSession, Value) {
 
 /// Authorize carrying `cookies` (a browser coming back): the first status of the new flow and
 /// the `Location`.
-async fn authorize_with(h: &Harness, p: &Provisioned, cookies: &FlowSession, extra: &[(&str, &str)]) -> (String, String) {
+async fn authorize_with(
+    h: &Harness,
+    p: &Provisioned,
+    cookies: &FlowSession,
+    extra: &[(&str, &str)],
+) -> (String, String) {
     let pkce = challenge(VERIFIER);
     let mut params = vec![
         ("response_type", "code"),
@@ -218,8 +223,9 @@ async fn single_sign_on_skips_actions_whose_condition_says_the_session_is_recent
         "condition".into(),
         json!({ "secondsSince": "${session.lastSignOn.withAuthenticator.email.at}", "greater": 600 }),
     );
-    let put =
-        h.put(&format!("signOnPolicies/{}/actions/{action_id}", p.policy_id), "application/json", Value::Object(action)).await;
+    let put = h
+        .put(&format!("signOnPolicies/{}/actions/{action_id}", p.policy_id), "application/json", Value::Object(action))
+        .await;
     assert_eq!(put.status, 200, "{}", put.body);
     let (browser, _) = signed_on(&h, &p).await;
     // Within 10 minutes: completed at authorize, straight to resume.

@@ -56,9 +56,8 @@ async fn password_then_mfa_starts_at_username_password_and_ends_with_pwd_and_otp
     assert!(!s.cookies.contains_key("ST"));
     assert_eq!(h.flow_get(&s).await.body["status"], "USERNAME_PASSWORD_REQUIRED");
     // An unknown username gets the very same answer.
-    let unknown = h
-        .flow_post(&mut s, "usernamePassword.check", json!({ "username": "nobody", "password": PASSWORD }))
-        .await;
+    let unknown =
+        h.flow_post(&mut s, "usernamePassword.check", json!({ "username": "nobody", "password": PASSWORD })).await;
     assert_eq!(unknown.detail_codes(), ["INVALID_CREDENTIALS"]);
     let right = password(&h, &mut s, PASSWORD).await;
     assert_eq!(right.body["status"], "OTP_REQUIRED", "{}", right.body);
@@ -124,10 +123,7 @@ async fn default_to_first_sends_to_the_first_device_and_offers_a_switch() {
     let p = provision(&h, &Options::default()).await;
     let work = "ada.work@example.test";
     let second = h
-        .created(
-            &format!("users/{}/devices", p.user_id),
-            json!({ "type": "EMAIL", "email": work, "nickname": "Work" }),
-        )
+        .created(&format!("users/{}/devices", p.user_id), json!({ "type": "EMAIL", "email": work, "nickname": "Work" }))
         .await;
     assert_eq!(second["nickname"], "Work", "the management API keeps the nickname");
     let (_, mut s) = h.authorize(&p.app_id).await;
@@ -267,7 +263,8 @@ async fn tokens_carry_pingones_claims_and_discovery_lists_exactly_what_is_issued
         .json::<Value>()
         .await
         .unwrap();
-    let issued: Vec<&String> = id_token.as_object().unwrap().keys().chain(userinfo.as_object().unwrap().keys()).collect();
+    let issued: Vec<&String> =
+        id_token.as_object().unwrap().keys().chain(userinfo.as_object().unwrap().keys()).collect();
     for claim in &issued {
         assert!(supported.contains(&claim.as_str()), "{claim} is issued but not in claims_supported");
     }

@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::{error_redirect, granted_scopes, param, strings};
+use crate::config::SsoMode;
 use crate::env::Env;
 use crate::extract::EnvPath;
-use crate::config::SsoMode;
 use crate::flows::{Flow, Status, live_flow};
 use crate::reply::{Failure, json_response, oauth_error, put, redirect};
 use crate::sessions::{PRE_SESSION_COOKIE, SESSION_COOKIE, Session};
@@ -190,7 +190,8 @@ fn choose_policy(state: &State, client_id: &str, acr_values: Option<&str>) -> Op
         }
     }
     assigned.into_iter().next().or_else(|| {
-        let default = state.rows(Kind::SignOnPolicy).find(|p| p.get("default").and_then(Value::as_bool) == Some(true))?;
+        let default =
+            state.rows(Kind::SignOnPolicy).find(|p| p.get("default").and_then(Value::as_bool) == Some(true))?;
         named(str_field(default, "id")?)
     })
 }

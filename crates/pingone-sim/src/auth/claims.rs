@@ -40,10 +40,7 @@ pub(crate) fn user_claims(user: &Map<String, Value>, scopes: &[&str]) -> Map<Str
     let mut out = Map::new();
     if scopes.contains(&"email") {
         out.insert("email".into(), json!(str_field(user, "email")));
-        out.insert(
-            "email_verified".into(),
-            json!(user.get("emailVerified").and_then(Value::as_bool).unwrap_or(false)),
-        );
+        out.insert("email_verified".into(), json!(user.get("emailVerified").and_then(Value::as_bool).unwrap_or(false)));
     }
     if scopes.contains(&"profile") {
         out.insert("preferred_username".into(), json!(str_field(user, "username")));

@@ -46,9 +46,7 @@ fn challenge(status: StatusCode, error: Option<(&str, &str)>) -> Response {
         None => "Bearer realm=\"PingOne\"".to_owned(),
     };
     let mut response = match error {
-        Some((code, description)) => {
-            json_response(status, &json!({ "error": code, "error_description": description }))
-        }
+        Some((code, description)) => json_response(status, &json!({ "error": code, "error_description": description })),
         None => status.into_response(),
     };
     if let Ok(value) = HeaderValue::from_str(&value) {

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::password::{password_check, password_reset};
 use super::Flow;
+use super::password::{password_check, password_reset};
 use crate::config::CookiePolicy;
 use crate::env::Env;
 use crate::extract::EnvPath;
@@ -220,6 +220,7 @@ fn otp_check(env: &Env, state: &mut State, flow: &mut Flow, body: &Map<String, V
         }
     }
     Err(Failure::invalid_data(vec![
-        Detail::new("INVALID_OTP", "otp", "Invalid One-Time Passcode.").inner(json!({ "remainingAttempts": remaining })),
+        Detail::new("INVALID_OTP", "otp", "Invalid One-Time Passcode.")
+            .inner(json!({ "remainingAttempts": remaining })),
     ]))
 }

@@ -123,9 +123,8 @@ async fn activate_device(call: Call, body: Bytes) -> Reply {
     let otp = c.string("otp", true, 10);
     c.finish()?;
     let pending = state.activations.get(device).filter(|p| p.expires_at > env.clock.unix());
-    let right = pending.is_some_and(|p| {
-        crate::wire::constant_time_eq(p.code.as_bytes(), otp.unwrap_or_default().trim().as_bytes())
-    });
+    let right = pending
+        .is_some_and(|p| crate::wire::constant_time_eq(p.code.as_bytes(), otp.unwrap_or_default().trim().as_bytes()));
     if !right {
         let why = if pending.is_some() { "Invalid One-Time Passcode." } else { "The activation passcode expired." };
         return Err(Failure::invalid_data(vec![Detail::new("INVALID_OTP", "otp", why)]));
