@@ -100,3 +100,63 @@ async fn a_username_only_policy_says_so_and_submit_username_goes_on() {
     let submitted = authorized.submit_username(&w.client, USER).await.unwrap();
     assert_eq!(submitted.status(), FlowStatus::OtpRequired);
 }
+
+#[derive(Clone, Default)]
+struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_password_token_or_session_cookie_in_traces_or_debug_output() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // As in `secrets`: a second dispatcher makes every callsite ask this subscriber too.
+    let _second_dispatcher = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let logged_out = "https://app.example.test/logged-out";
+    let w =
+        World::with(SimConfig::default(), spec().with_password_first().with_post_logout_redirect_uri(logged_out)).await;
+    let mut debug = Vec::new();
+    let stage = password_stage(&w).await;
+    debug.push(format!("{stage:?}"));
+    let err = stage.submit_credentials(&w.client, USER, &Password::new("Wr0ng-Passw0rd-Secret")).await.unwrap_err();
+    debug.push(format!("{err:?} {err}"));
+    let FlowError::CredentialsRejected { state, .. } = err else { panic!("{err}") };
+    let next = state.submit_credentials(&w.client, USER, &Password::new(PASSWORD)).await.unwrap();
+    debug.push(format!("{next:?}"));
+    let AfterUsername::OtpRequired(otp_stage) = next else { panic!() };
+    let otp = w.otp().await;
+    let OtpOutcome::Completed(done) = otp_stage.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
+    let tokens = done.finish(&w.client).await.unwrap();
+    let info = w.client.userinfo(&tokens).await.unwrap();
+    let url = w.client.sign_off_url(&tokens.id_token, None, None);
+    let cookie = pingone_flow::internal::session_cookie_header(&tokens, &url);
+    let signed_off = w.client.sign_off(&tokens, Some(logged_out), Some("bye")).await.unwrap();
+    debug.push(format!("{tokens:?} {info:?} {signed_off:?} {:?}", w.client));
+    let session = cookie.split("; ").find_map(|c| c.strip_prefix("ST=")).unwrap().to_owned();
+    let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap() + &debug.join("\n");
+    assert!(output.contains("usernamePassword.check"), "the password step is traced");
+    for secret in [
+        PASSWORD,
+        "Wr0ng-Passw0rd-Secret",
+        otp.secret(),
+        tokens.access_token.secret(),
+        tokens.id_token.secret(),
+        session.as_str(),
+    ] {
+        assert!(!output.contains(secret), "a secret in the output: {secret:.6}…");
+    }
+}

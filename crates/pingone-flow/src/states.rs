@@ -133,7 +133,8 @@ impl Authorized {
     /// # Errors
     /// [`FlowError::UsernameRejected`] (with this stage, to retry) when PingOne refuses the
     /// username; [`FlowError::ActionNotOffered`] when the flow wants something else (a `LOGIN`
-    /// action first); [`FlowError::Expired`]; other errors as for every step.
+    /// action first: [`next`](Self::next) tells the two apart); [`FlowError::Expired`]; other
+    /// errors as for every step.
     pub async fn submit_username(
         mut self,
         client: &SignOnClient,

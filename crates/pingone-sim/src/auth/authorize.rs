@@ -134,7 +134,6 @@ fn authorize(env: &Env, params: &Map<String, Value>, headers: &HeaderMap) -> Res
         error: None,
         session_token: None,
         sso: None,
-        authorize_response: None,
     };
     if let Some((token, session)) = single_sign_on(env, state, params, headers) {
         flow.user_id = Some(session.user_id.clone());

@@ -127,7 +127,6 @@ pub(crate) struct Flow {
     pub session_token: Option<String>,
     /// The live session presented at authorize, as it was then (single sign-on).
     pub sso: Option<Session>,
-    pub authorize_response: Option<Value>,
 }
 
 fn unit_secs(duration: Option<&Value>, unit: Option<&Value>) -> u64 {

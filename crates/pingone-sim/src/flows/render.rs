@@ -1,7 +1,7 @@
 //! The flow as PingOne returns it: `_links` for the actions offered, `_embedded` (application,
 //! user, devices with their masked addresses and nicknames, the selected device, the password
-//! policy), the `error` of a failed flow and, with `response_mode=pi.flow`, the
-//! `authorizeResponse`.
+//! policy) and the `error` of a failed flow (with `response_mode=pi.flow`, resume adds the
+//! `authorizeResponse`).
 
 use serde_json::{Map, Value, json};
 
@@ -74,9 +74,6 @@ impl Flow {
                 );
             }
             put(&mut body, "error", error);
-        }
-        if let Some(response) = &self.authorize_response {
-            put(&mut body, "authorizeResponse", response.clone());
         }
         body
     }
