@@ -2,12 +2,15 @@
 //! Shared by `main.rs` and the workspace test that snapshots the transcript.
 #![allow(unreachable_pub, missing_docs, dead_code, clippy::print_stderr)]
 
+#[path = "common.rs"]
+pub mod common;
+
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use pingone_core::{
-    Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Operation, Otp, Password, WorkerCredentials,
+    Endpoints, EnvironmentId, Exchange, ExchangeObserver, HttpClient, Operation, Otp, WorkerCredentials,
 };
 use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OtpOutcome, OtpRequired, SignOnClient};
 use pingone_provisioning::{
@@ -167,21 +170,6 @@ impl Target {
     }
 }
 
-/// A password for the demo user: random, never printed.
-fn demo_password() -> Password {
-    let mut bytes = [0u8; 18];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    let body: String = bytes
-        .iter()
-        .filter_map(|b| {
-            b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-                .get(usize::from(*b) % 56)
-                .map(|c| char::from(*c))
-        })
-        .collect();
-    Password::new(format!("{body}-7aZ!"))
-}
-
 /// Steps 1-20 (and teardown unless `keep`).
 pub async fn run(target: Target) -> Result<Report, RunError> {
     let started = Instant::now();
@@ -197,7 +185,7 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         });
     }
     // Steps 1-13 and 19, concurrently and idempotently.
-    let spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, demo_password());
+    let spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, common::demo_password());
     let provisioned = EmailMfaSetup::new(spec).run(&management).await?;
     recorder.enter(Phase::Preflight);
     let findings = pingone_provisioning::preflight(&management, &provisioned.client_id, &provisioned.ids.user)
