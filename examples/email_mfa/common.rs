@@ -69,6 +69,15 @@ impl Tenant {
     }
 }
 
+impl Tenant {
+    /// The embedded simulator, as a tenant.
+    pub fn simulator(sim: &pingone_sim::Simulator) -> Result<Tenant, String> {
+        let target = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;
+        let label = format!("embedded PingOne simulator at {}", sim.auth_base());
+        Ok(Tenant { label, endpoints: target.endpoints, environment: target.environment, worker: target.worker })
+    }
+}
+
 /// A password for the demo user: random, never printed (the sign-on itself asks for none).
 pub fn demo_password() -> Password {
     let mut bytes = [0u8; 18];

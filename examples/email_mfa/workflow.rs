@@ -156,12 +156,12 @@ impl Target {
         email: String,
         keep: bool,
     ) -> Result<Self, String> {
-        let wired = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;
+        let tenant = common::Tenant::simulator(sim)?;
         Ok(Self {
-            label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-            endpoints: wired.endpoints,
-            worker: wired.worker,
-            environment: wired.environment,
+            label: tenant.label,
+            endpoints: tenant.endpoints,
+            worker: tenant.worker,
+            environment: tenant.environment,
             otp: OtpSource::Outbox(sim.outbox().clone()),
             username,
             email,
