@@ -22,3 +22,5 @@ mod services;
 mod sessions;
 mod sign_on_e2e;
 mod support;
+mod web_signon;
+mod web_support;
