@@ -29,9 +29,10 @@ pub async fn provision(
     users: &[DemoUser<'_>],
     password: Password,
 ) -> Result<Provisioned, SetupError> {
-    let (first, _, first_devices) = users.first().copied().unwrap_or(("ada", ("Ada", "Example"), &[]));
+    let (first, (given, family), first_devices) = users.first().copied().unwrap_or(SIMULATOR_USERS[0]);
     let email = first_devices.first().copied().unwrap_or("ada@example.test");
-    let spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, first, email, password);
+    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, first, email, password);
+    spec.user.name = Some(Name { given: Some(given.into()), family: Some(family.into()) });
     let provisioned = EmailMfaSetup::new(spec.clone()).run(management).await?;
     let population = PopulationCreated::ensure(management, &spec.population).await?;
     let device_policy = DevicePolicyCreated::ensure(management, &spec.device_policy).await?;

@@ -67,7 +67,10 @@ async fn run() -> Result<(), String> {
         Ok(key) => SealingKey::from_base64(&key).map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?,
         Err(_) => SealingKey::generate().map_err(|e| e.to_string())?, // good for one instance
     };
-    let sealer = StageSealer::new(&client, KeyRing::new(key));
+    // How long a sign-on may wait between two steps: PingOne's flow lifetime unless set.
+    let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS").ok().and_then(|s| s.parse().ok());
+    let sealer = StageSealer::new(&client, KeyRing::new(key))
+        .with_max_age(max_age.map_or(pingone_flow::DEFAULT_MAX_AGE, std::time::Duration::from_secs));
     let sessions = match store.as_str() {
         "memory" => SignOnSessions::with_store(sealer, Arc::new(MemoryStore::new())),
         "cookie" => SignOnSessions::in_cookie(sealer),

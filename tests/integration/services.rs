@@ -4,8 +4,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -37,9 +37,10 @@ fn example_binary() -> &'static Path {
         let output = build.current_dir(env!("CARGO_MANIFEST_DIR")).stderr(Stdio::inherit()).output().unwrap();
         assert!(output.status.success(), "cargo build --example web_signon failed");
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let executable = stdout.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|m| {
-            (m["target"]["name"] == "web_signon").then(|| m["executable"].as_str().map(PathBuf::from)).flatten()
-        });
+        let executable =
+            stdout.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|m| {
+                (m["target"]["name"] == "web_signon").then(|| m["executable"].as_str().map(PathBuf::from)).flatten()
+            });
         executable.expect("cargo reported the example's executable")
     })
 }
@@ -62,7 +63,13 @@ impl Site {
     /// Starts the example with `args`; `tenant`: the `PINGONE_*` variables of a simulator to use
     /// as a tenant (`None`: the example's own embedded simulator).
     pub(crate) fn start(args: &[&str], tenant: Option<&Simulator>) -> Site {
+        Site::start_with(args, tenant, &[])
+    }
+
+    /// As [`start`](Self::start), with more environment variables.
+    pub(crate) fn start_with(args: &[&str], tenant: Option<&Simulator>, env: &[(&str, &str)]) -> Site {
         let mut command = Command::new(example_binary());
+        command.envs(env.iter().copied());
         command.args(["--bind", "127.0.0.1:0"]).args(args).env("WEB_SIGNON_SEALING_KEY", KEY).env("RUST_LOG", "debug");
         for name in ["ENVIRONMENT_ID", "REGION", "MANAGEMENT_BASE", "AUTH_BASE", "CLIENT_ID", "CLIENT_SECRET"] {
             command.env_remove(format!("PINGONE_{name}"));
@@ -80,7 +87,10 @@ impl Site {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         let (ready, listening) = std::sync::mpsc::channel();
-        for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
             let (log, ready) = (Arc::clone(&log), ready.clone());
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -155,7 +165,15 @@ impl Browser {
         let profile = screenshot_dir().join("profiles").join(name);
         let _ = std::fs::remove_dir_all(&profile);
         let client = driver.browser(&profile).await;
-        Some(Browser { client, _driver: driver, _serial: serial, name, profile, pages: Vec::new(), secrets: Vec::new() })
+        Some(Browser {
+            client,
+            _driver: driver,
+            _serial: serial,
+            name,
+            profile,
+            pages: Vec::new(),
+            secrets: Vec::new(),
+        })
     }
 
     pub(crate) async fn goto(&mut self, url: &str) {
@@ -181,8 +199,29 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).text().await.unwrap()
     }
 
+    /// Clicks, then waits until the page it was on has gone (every click here navigates).
     pub(crate) async fn click(&self, css: &str) {
+        let before = self.client.find(Locator::Css("html")).await.unwrap();
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).click().await.unwrap();
+        self.wait_gone(before).await;
+    }
+
+    pub(crate) async fn wait_gone(&self, element: fantoccini::elements::Element) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while element.tag_name().await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "the page did not change");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.client.wait().for_element(Locator::Css("h1")).await.unwrap();
+    }
+
+    /// Sets a cookie of the site, shaped like one the site set (the browser has one at least).
+    pub(crate) async fn set_cookie(&self, name: &'static str, value: String) {
+        let mut cookie = self.client.get_all_cookies().await.unwrap().pop().expect("a cookie of the site");
+        let _ = self.client.delete_cookie(name).await;
+        cookie.set_name(name);
+        cookie.set_value(value);
+        self.client.add_cookie(cookie).await.unwrap();
     }
 
     pub(crate) async fn type_in(&self, css: &str, text: &str) {
@@ -218,7 +257,8 @@ impl Browser {
         let client = self.client.clone();
         client.close().await.unwrap();
         let _ = std::fs::remove_dir_all(&self.profile);
-        let mut texts: Vec<(String, String)> = self.pages.drain(..).filter(|(page, _)| !page.starts_with("mailbox")).collect();
+        let mut texts: Vec<(String, String)> =
+            self.pages.drain(..).filter(|(page, _)| !page.starts_with("mailbox")).collect();
         texts.extend(sites.iter().map(|site| ("log".to_owned(), site.log())));
         for (page, text) in &texts {
             for secret in self.secrets.iter().filter(|s| s.len() >= 6) {
