@@ -7,6 +7,9 @@
 //! 3. Load: sign-ons at concurrency 1, 100 and 1,000 through one shared client, then with 2% 503
 //!    and 2% 429 injected.
 //! 4. Footprint: state sizes, saved sizes, simulator start-up and idle memory, dependency counts.
+//!
+//! `-- --soak N` runs only the soak instead: N sign-ons against the release `pingone-sim`
+//! binary, its memory at each tenth (see `soak.rs`).
 // serde_json::Value indexing by key reads Null on a missing key: it cannot panic.
 #![allow(
     clippy::print_stdout,
@@ -19,6 +22,7 @@
 )]
 
 mod handwritten;
+mod soak;
 mod stats;
 
 use std::sync::Arc;
@@ -434,6 +438,14 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--serve-sim") {
         serve_sim().await;
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--soak") {
+        let sign_ons = args.get(at + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+        if let Err(e) = soak::run(sign_ons).await {
+            eprintln!("soak: {e}");
+            std::process::exit(1);
+        }
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");

@@ -139,3 +139,15 @@ impl<'a> Check<'a> {
         if self.details.is_empty() { Ok(()) } else { Err(Failure::invalid_data(self.details)) }
     }
 }
+
+/// A plausible e-mail address: `local@domain.tld`, no spaces or control characters, at most 254
+/// characters.
+pub(crate) fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.chars().any(|ch| ch.is_whitespace() || ch.is_control())
+        && value.len() <= 254
+}

@@ -7,6 +7,13 @@ use std::time::Duration;
 use crate::faults::FaultRates;
 use crate::keys::SigningKey;
 
+/// Default of [`SimConfig::journal_capacity`].
+pub(crate) const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
+/// Default of [`SimConfig::outbox_capacity`].
+pub(crate) const DEFAULT_OUTBOX_CAPACITY: usize = 1_000;
+/// Default of [`SimConfig::max_environments`].
+pub(crate) const DEFAULT_MAX_ENVIRONMENTS: usize = 1_000;
+
 /// How strictly flow calls must carry the cookies that authorize set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CookiePolicy {
@@ -52,8 +59,19 @@ pub struct SimConfig {
     pub users_page_size: usize,
     /// The key that signs tokens. Default: one key shared by every simulator in the process.
     pub signing_key: Option<SigningKey>,
-    /// The environment ID. Default: random (or seeded).
+    /// The default environment's ID. Default: random (or seeded).
     pub environment_id: Option<String>,
+    /// How many journal entries the simulator keeps in memory, newest first (the journal
+    /// file, if any, gets every entry). Default 10,000.
+    pub journal_capacity: usize,
+    /// How many e-mails each environment's outbox keeps (at least 1). Default 1,000.
+    pub outbox_capacity: usize,
+    /// How many environments may exist at once, the default one included. Default 1,000.
+    pub max_environments: usize,
+    /// Serve the `/__sim/` controls even when bound to an address other than loopback. Anyone
+    /// who can reach the port can then read e-mailed passcodes and reset the simulator.
+    /// Default `false`: on a non-loopback bind the controls answer `403`.
+    pub allow_remote_controls: bool,
 }
 
 impl Default for SimConfig {
@@ -73,6 +91,10 @@ impl Default for SimConfig {
             users_page_size: 100,
             signing_key: None,
             environment_id: None,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            outbox_capacity: DEFAULT_OUTBOX_CAPACITY,
+            max_environments: DEFAULT_MAX_ENVIRONMENTS,
+            allow_remote_controls: false,
         }
     }
 }

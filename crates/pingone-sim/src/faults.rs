@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
+use crate::rng::SimRng;
+
 /// A fault the simulator can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -129,19 +131,51 @@ pub(crate) struct FaultState {
     injected: u64,
 }
 
-/// Fault injection shared by the server and its controls.
-#[derive(Debug, Default)]
+/// What fault injection is set to.
+#[derive(Debug, Clone)]
+pub(crate) struct FaultSettings {
+    pub rates: FaultRates,
+    pub script: Vec<ScriptedFault>,
+    pub injected: u64,
+}
+
+/// Fault injection of one environment, with its own random source (so that reseeding it
+/// replays the same faults without touching the environment's IDs).
+#[derive(Debug)]
 pub(crate) struct Faults {
     state: Mutex<FaultState>,
+    rng: SimRng,
 }
 
 impl Faults {
-    pub(crate) fn new(rates: FaultRates) -> Self {
-        Self { state: Mutex::new(FaultState { rates, ..FaultState::default() }) }
+    pub(crate) fn new(rates: FaultRates, rng: SimRng) -> Self {
+        Self { state: Mutex::new(FaultState { rates, ..FaultState::default() }), rng }
     }
 
     pub(crate) fn set_rates(&self, rates: FaultRates) {
         self.lock().rates = rates;
+    }
+
+    /// Restarts the random source (`None`: from the OS).
+    pub(crate) fn reseed(&self, seed: Option<u64>) {
+        self.rng.reseed(seed, 0);
+    }
+
+    /// No rates, no script (the injected count stays).
+    pub(crate) fn clear(&self) {
+        let mut state = self.lock();
+        state.rates = FaultRates::default();
+        state.script.clear();
+    }
+
+    pub(crate) fn settings(&self) -> FaultSettings {
+        let state = self.lock();
+        FaultSettings { rates: state.rates, script: state.script.iter().cloned().collect(), injected: state.injected }
+    }
+
+    /// A number in `[0, 1)` from this source (latency jitter).
+    pub(crate) fn unit(&self) -> f64 {
+        self.rng.unit()
     }
 
     pub(crate) fn push(&self, fault: ScriptedFault) {
@@ -153,7 +187,8 @@ impl Faults {
     }
 
     /// The fault for this request, if any: a matching scripted one first, else a random roll.
-    pub(crate) fn pick(&self, method: &str, path: &str, roll: f64) -> Option<Fault> {
+    pub(crate) fn pick(&self, method: &str, path: &str) -> Option<Fault> {
+        let roll = self.rng.unit();
         let mut state = self.lock();
         let scripted = state.script.iter().position(|s| s.matches(method, path));
         let fault = match scripted {
@@ -187,11 +222,26 @@ mod tests {
 
     #[test]
     fn scripted_faults_apply_once_to_matching_requests() {
-        let faults = Faults::new(FaultRates::default());
+        let faults = Faults::new(FaultRates::default(), SimRng::new(Some(1)));
         faults.push(ScriptedFault::matching("POST", "/users", Fault::DropAfterCommit));
-        assert_eq!(faults.pick("GET", "/v1/environments/e/users", 0.5), None);
-        assert_eq!(faults.pick("POST", "/v1/environments/e/users", 0.5), Some(Fault::DropAfterCommit));
-        assert_eq!(faults.pick("POST", "/v1/environments/e/users", 0.5), None);
+        assert_eq!(faults.pick("GET", "/v1/environments/e/users"), None);
+        assert_eq!(faults.pick("POST", "/v1/environments/e/users"), Some(Fault::DropAfterCommit));
+        assert_eq!(faults.pick("POST", "/v1/environments/e/users"), None);
         assert_eq!(faults.injected(), 1);
+        assert_eq!(faults.settings().script.len(), 0);
+    }
+
+    #[test]
+    fn reseeding_replays_the_same_faults() {
+        let rates = FaultRates { server_error: 0.5, ..FaultRates::default() };
+        let faults = Faults::new(rates, SimRng::new(None));
+        faults.reseed(Some(9));
+        let first: Vec<_> = (0..32).map(|_| faults.pick("GET", "/x")).collect();
+        faults.reseed(Some(9));
+        let again: Vec<_> = (0..32).map(|_| faults.pick("GET", "/x")).collect();
+        assert_eq!(first, again);
+        assert!(first.contains(&Some(Fault::ServerError)) && first.contains(&None));
+        faults.clear();
+        assert_eq!(faults.pick("GET", "/x"), None);
     }
 }

@@ -34,6 +34,7 @@ impl std::fmt::Debug for SigningKey {
 /// The key could not be generated.
 #[derive(Debug, thiserror::Error)]
 #[error("RSA key generation failed")]
+#[non_exhaustive]
 pub struct KeyError;
 
 impl SigningKey {

@@ -136,19 +136,12 @@ impl Failure {
     }
 }
 
+/// A fresh random ID for an error body (PingOne gives every error one).
 fn error_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u8(1);
-    let (a, b) = (h.finish(), h.finish().rotate_left(17) ^ 0x5DEE_CE66);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b & 0xfff,
-        (b >> 16) & 0xffff_ffff_ffff
-    )
+    let mut bytes = [0u8; 16];
+    // Should the OS RNG fail, the ID is all zeros: still a well-formed UUID.
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
 }
 
 impl IntoResponse for Failure {

@@ -1,83 +1,92 @@
-//! Randomness. IDs, OTPs, codes and tokens come from the operating system's CSPRNG unless a seed
-//! was given, in which case a seeded generator makes a run reproducible (IDs, OTPs and fault
-//! choices alike). Seeded values are predictable: a seed is for tests only.
+//! Randomness: one ChaCha20 generator per source. IDs, OTPs, codes and tokens come from a
+//! generator seeded by the operating system unless a seed was given, in which case the run is
+//! reproducible (IDs, OTPs and fault choices alike). Seeded values are predictable: a seed is
+//! for tests only.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use base64::Engine as _;
+use rand::{Rng as _, RngExt as _, SeedableRng as _};
+use rand_chacha::ChaCha20Rng;
 
 /// The simulator's random source.
 #[derive(Debug)]
 pub(crate) struct SimRng {
-    seeded: Option<Mutex<u64>>,
+    inner: Mutex<ChaCha20Rng>,
 }
 
 impl SimRng {
-    /// OS randomness, or a deterministic stream from `seed`.
-    #[must_use]
+    /// A generator seeded by the OS, or a deterministic stream from `seed`.
+    #[cfg(test)]
     pub(crate) fn new(seed: Option<u64>) -> Self {
-        Self { seeded: seed.map(Mutex::new) }
+        Self::with_stream(seed, 0)
     }
 
-    /// 64 random bits.
-    pub(crate) fn next_u64(&self) -> u64 {
-        match &self.seeded {
-            Some(state) => {
-                let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-                *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                splitmix(*s)
-            }
-            None => {
-                let mut bytes = [0u8; 8];
-                // aws-lc's RNG does not fail in practice; fall back to std's keyed hash if it does.
-                if aws_lc_rs::rand::fill(&mut bytes).is_err() {
-                    use std::hash::{BuildHasher, Hasher};
-                    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-                    h.write_u8(0);
-                    return h.finish();
-                }
-                u64::from_le_bytes(bytes)
-            }
-        }
+    /// Stream `stream` of `seed`: distinct, reproducible generators from one seed (one per
+    /// environment, one for faults).
+    pub(crate) fn with_stream(seed: Option<u64>, stream: u64) -> Self {
+        Self { inner: Mutex::new(generator(seed, stream)) }
+    }
+
+    /// Starts this source over as [`SimRng::with_stream`] would.
+    pub(crate) fn reseed(&self, seed: Option<u64>, stream: u64) {
+        *self.lock() = generator(seed, stream);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ChaCha20Rng> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A number in `[0, 1)`.
     pub(crate) fn unit(&self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.lock().random::<f64>()
     }
 
-    /// A random UUID (version 4 layout).
+    /// A random UUID (version 4).
     pub(crate) fn uuid(&self) -> String {
-        let (a, b) = (self.next_u64(), self.next_u64());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0x0fff,
-            ((b >> 48) & 0x3fff) | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
+        let mut bytes = [0u8; 16];
+        self.lock().fill_bytes(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
     }
 
     /// `len` decimal digits (an OTP).
     pub(crate) fn digits(&self, len: usize) -> String {
-        (0..len).map(|_| char::from(b'0' + (self.next_u64() % 10) as u8)).collect()
+        let mut rng = self.lock();
+        (0..len).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
     }
 
     /// 32 random bytes, base64url without padding (secrets, codes, cookie values).
     pub(crate) fn token(&self) -> String {
-        use base64::Engine as _;
         let mut bytes = [0u8; 32];
-        for chunk in bytes.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(v.get(..chunk.len()).unwrap_or(&v));
-        }
+        self.lock().fill_bytes(&mut bytes);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     }
 }
 
-fn splitmix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+fn generator(seed: Option<u64>, stream: u64) -> ChaCha20Rng {
+    let mut rng = match seed {
+        Some(seed) => ChaCha20Rng::seed_from_u64(seed),
+        None => ChaCha20Rng::from_seed(os_seed()),
+    };
+    rng.set_stream(stream);
+    rng
+}
+
+/// 32 bytes from the operating system (through aws-lc, already a dependency). Should that ever
+/// fail, std's randomly keyed hasher stands in: the values stay unpredictable enough for a test
+/// server, and the simulator keeps running.
+fn os_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    if aws_lc_rs::rand::fill(&mut seed).is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in seed.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u8(0);
+            let bytes = h.finish().to_le_bytes();
+            chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or(&bytes));
+        }
+    }
+    seed
 }
 
 #[cfg(test)]
@@ -85,13 +94,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seeded_is_reproducible() {
+    fn seeded_is_reproducible_and_streams_differ() {
         let (a, b) = (SimRng::new(Some(7)), SimRng::new(Some(7)));
         assert_eq!(a.uuid(), b.uuid());
         assert_eq!(a.digits(6), b.digits(6));
+        assert_eq!(a.unit().to_bits(), b.unit().to_bits());
+        assert_ne!(SimRng::with_stream(Some(7), 1).token(), SimRng::with_stream(Some(7), 2).token());
+        let again = SimRng::with_stream(Some(7), 1);
+        let first = again.token();
+        again.reseed(Some(7), 1);
+        assert_eq!(again.token(), first);
         let os = SimRng::new(None);
         assert_ne!(os.token(), os.token());
         assert_eq!(os.digits(8).len(), 8);
-        assert_eq!(os.uuid().len(), 36);
+        assert!(os.digits(8).bytes().all(|b| b.is_ascii_digit()));
+        let id = os.uuid();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id.as_bytes().get(14), Some(&b'4'), "version 4: {id}");
+        assert!((0.0..1.0).contains(&os.unit()));
     }
 }

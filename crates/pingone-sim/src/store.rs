@@ -113,6 +113,17 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Drops what has expired by `now` (simulated Unix seconds): idle flows, codes, worker
+    /// tokens and device lock-outs. Returns how many entries went.
+    pub(crate) fn evict_expired(&mut self, now: u64, flow_idle_secs: u64) -> usize {
+        let before = self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len();
+        self.flows.retain(|_, flow| now <= flow.last_activity.saturating_add(flow_idle_secs));
+        self.codes.retain(|_, code| now <= code.expires_at);
+        self.worker_tokens.retain(|_, &mut exp| exp > now);
+        self.device_locks.retain(|_, &mut until| until > now);
+        before - (self.flows.len() + self.codes.len() + self.worker_tokens.len() + self.device_locks.len())
+    }
+
     pub(crate) fn table(&self, kind: Kind) -> Option<&Table> {
         self.tables.get(&kind)
     }
@@ -146,9 +157,39 @@ pub(crate) fn str_field<'a>(row: &'a Map<String, Value>, field: &str) -> Option<
     row.get(field)?.as_str()
 }
 
+/// The environment's worker application (`CLIENT_SECRET_BASIC`), whose tokens the management
+/// API takes.
+#[derive(Clone)]
+pub(crate) struct Worker {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("client_id", &self.client_id).field("client_secret", &"[redacted]").finish()
+    }
+}
+
+/// A fresh environment: the seeded objects and the worker application.
+pub(crate) fn seeded(env: &str, worker: &Worker, now: &str, id: impl FnMut() -> String) -> State {
+    let mut state = State::default();
+    seed(&mut state, env, now, id);
+    let app = json!({
+        "id": worker.client_id, "environment": { "id": env }, "name": "Simulator Worker", "enabled": true,
+        "type": "WORKER", "protocol": "OPENID_CONNECT", "grantTypes": ["CLIENT_CREDENTIALS"],
+        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "createdAt": now, "updatedAt": now,
+    });
+    if let Value::Object(row) = app {
+        state.table_mut(Kind::Application).insert(worker.client_id.clone(), row);
+    }
+    state.app_secrets.insert(worker.client_id.clone(), worker.client_secret.clone());
+    state
+}
+
 /// The seeded objects: the `openid` resource with its scopes, the `PingOne API` resource, the
 /// default population, the default device authentication policy and the default sign-on policy.
-pub(crate) fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String) {
+fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut() -> String) {
     let base = |extra: Value| -> Map<String, Value> {
         let mut row = match extra {
             Value::Object(m) => m,
@@ -212,4 +253,35 @@ pub(crate) fn seed(state: &mut State, env: &str, now: &str, mut id: impl FnMut()
         base(json!({ "id": action, "type": "LOGIN", "priority": 1, "signOnPolicy": { "id": policy },
             "recovery": { "enabled": true } })),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_drops_only_what_has_expired() {
+        let mut state = State::default();
+        let code = |expires_at| CodeGrant {
+            client_id: String::new(),
+            redirect_uri: None,
+            code_challenge: None,
+            user_id: String::new(),
+            nonce: None,
+            scope: String::new(),
+            auth_time: 0,
+            amr: Vec::new(),
+            expires_at,
+        };
+        state.codes.insert("old".into(), code(99));
+        state.codes.insert("live".into(), code(100));
+        state.worker_tokens.insert("old".into(), 100);
+        state.worker_tokens.insert("live".into(), 101);
+        state.device_locks.insert("old".into(), 100);
+        state.device_locks.insert("live".into(), 160);
+        assert_eq!(state.evict_expired(100, 900), 3);
+        assert!(state.codes.contains_key("live") && state.worker_tokens.contains_key("live"));
+        assert!(state.device_locks.contains_key("live"));
+        assert_eq!(state.evict_expired(100, 900), 0);
+    }
 }

@@ -26,9 +26,15 @@ async fn binary_prints_one_json_line_serves_and_exits_0_on_sigterm() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let ready: Value = serde_json::from_str(&line).unwrap();
-    for key in
-        ["management_base", "auth_base", "environment_id", "worker_client_id", "worker_client_secret", "outbox_url"]
-    {
+    for key in [
+        "management_base",
+        "auth_base",
+        "environment_id",
+        "worker_client_id",
+        "worker_client_secret",
+        "outbox_url",
+        "controls_url",
+    ] {
         assert!(ready[key].is_string(), "{key} in {line}");
     }
     let http = client();
@@ -69,6 +75,36 @@ async fn bad_arguments_exit_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_pingone-sim")).args(["--fault-rate", "2"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fault-rate"));
+}
+
+#[test]
+fn help_lists_every_flag_with_its_default() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pingone-sim")).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    // One block per flag: from its `--name` line to the next flag.
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if let Some(flag) =
+            trimmed.strip_prefix("--").or_else(|| trimmed.strip_prefix("-h, --").or(trimmed.strip_prefix("-V, --")))
+        {
+            blocks.push((flag.split([' ', ',']).next().unwrap().to_owned(), String::new()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let flags: Vec<&str> = blocks.iter().map(|(f, _)| f.as_str()).collect();
+    for expected in ["bind", "latency-ms", "jitter-ms", "fault-rate", "seed", "journal", "cookies", "flow-idle-timeout"]
+    {
+        assert!(flags.contains(&expected), "--{expected} missing from {flags:?}");
+    }
+    for (flag, text) in &blocks {
+        if flag != "help" && flag != "version" {
+            assert!(text.contains("[default: "), "--{flag} does not show its default:\n{text}");
+        }
+    }
 }
 
 #[tokio::test]

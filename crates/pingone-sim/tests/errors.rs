@@ -306,22 +306,8 @@ async fn codes_are_single_use_short_lived_and_bound_to_the_client() {
     let other_id = other["id"].as_str().unwrap();
     let other_secret = h.secret(other_id).await;
     h.sim.controls().advance_clock(Duration::from_secs(3600));
-    let h2 = Harness { sim: h.sim, http: h.http, token: String::new() };
-    let token = h2
-        .http
-        .post(h2.auth("as/token"))
-        .basic_auth(h2.sim.worker_client_id(), Some(h2.sim.worker_client_secret()))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let h = Harness { token, ..h2 };
+    // The worker token expired with the hour: a fresh one.
+    let h = Harness { token: worker_token(&h.http, &h.env).await, ..h };
     let code = h.sign_on(&p.app_id).await;
     let foreign = h.exchange(other_id, &other_secret, &code, Some(VERIFIER), REDIRECT).await;
     assert_eq!(foreign.body["error"], "invalid_grant");

@@ -63,6 +63,22 @@ async fn malformed_requests_never_cause_a_server_error() {
     }
     paths.push(h.auth("as/authorize?client_id=%00&redirect_uri=%%&response_type=code&scope=openid"));
     paths.push(h.auth("as/token"));
+    // The controls (all but reset, which would revoke this test's token).
+    for control in [
+        "clock",
+        "latency",
+        "faults",
+        "faults/script",
+        "outbox",
+        "outbox?to=%%&wait=zz",
+        "journal?status=x&since=-1&limit=%00",
+        "environments",
+        "environments/nope",
+        "environments/nope/clock",
+        "health",
+    ] {
+        paths.push(format!("{}/{control}", h.sim.controls_url()));
+    }
     let bodies: Vec<(Option<&str>, Vec<u8>)> = vec![
         (Some("application/json"), b"{nope".to_vec()),
         (Some("application/json"), b"[1,2,3]".to_vec()),

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine as _;
-use pingone_sim::{SimConfig, Simulator};
+use std::sync::Arc;
+
+use pingone_sim::{Environment, SimConfig, Simulator};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -16,8 +18,10 @@ pub const USER: &str = "ada.example";
 pub const EMAIL: &str = "ada@example.test";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
+/// One environment of a simulator, with a worker token for it.
 pub struct Harness {
-    pub sim: Simulator,
+    pub sim: Arc<Simulator>,
+    pub env: Environment,
     pub http: Client,
     pub token: String,
 }
@@ -61,33 +65,28 @@ impl Harness {
     }
 
     pub async fn with(config: SimConfig) -> Self {
-        let sim = Simulator::start(config).await.unwrap();
+        let sim = Arc::new(Simulator::start(config).await.unwrap());
+        let env = sim.environment().clone();
+        Self::in_environment(sim, env).await
+    }
+
+    /// A harness on another environment of the same simulator.
+    pub async fn in_environment(sim: Arc<Simulator>, env: Environment) -> Self {
         let http = client();
-        let reply = http
-            .post(format!("{}/{}/as/token", sim.auth_base(), sim.environment_id()))
-            .basic_auth(sim.worker_client_id(), Some(sim.worker_client_secret()))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), 200);
-        let body: Value = reply.json().await.unwrap();
-        assert_eq!(body["token_type"], "Bearer");
-        assert_eq!(body["expires_in"], 3600);
-        let token = body["access_token"].as_str().unwrap().to_owned();
-        Self { sim, http, token }
+        let token = worker_token(&http, &env).await;
+        Self { sim, env, http, token }
     }
 
     pub fn env(&self) -> &str {
-        self.sim.environment_id()
+        self.env.id()
     }
 
     pub fn mgmt(&self, path: &str) -> String {
-        format!("{}/environments/{}/{path}", self.sim.management_base(), self.env())
+        format!("{}/environments/{}/{path}", self.env.management_base(), self.env())
     }
 
     pub fn auth(&self, path: &str) -> String {
-        format!("{}/{}/{path}", self.sim.auth_base(), self.env())
+        format!("{}/{}/{path}", self.env.auth_base(), self.env())
     }
 
     pub async fn send(
@@ -386,7 +385,7 @@ impl Harness {
     }
 
     pub async fn otp(&self) -> String {
-        self.sim.outbox().next_for(EMAIL, Duration::from_secs(5)).await.expect("an OTP e-mail").otp().to_owned()
+        self.env.outbox().next_for(EMAIL, Duration::from_secs(5)).await.expect("an OTP e-mail").otp().to_owned()
     }
 
     pub async fn secret(&self, app_id: &str) -> String {
@@ -432,4 +431,20 @@ pub async fn into_reply(response: reqwest::Response) -> Reply {
     let headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap();
     Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+/// A worker token of `env` (client credentials, Basic).
+pub async fn worker_token(http: &Client, env: &Environment) -> String {
+    let reply = http
+        .post(format!("{}/{}/as/token", env.auth_base(), env.id()))
+        .basic_auth(env.worker_client_id(), Some(env.worker_client_secret()))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    body["access_token"].as_str().unwrap().to_owned()
 }

@@ -1,12 +1,14 @@
-//! The flow engine: `{auth}/{envID}/flows/{flowID}`, driven by the sign-on policy's actions.
+//! The flow engine: a sign-on flow driven by the sign-on policy's actions. The routes that serve
+//! it (`{auth}/{envID}/flows/{flowID}`, steps 15–17) are in [`actions`].
 
-use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::config::CookiePolicy;
-use crate::reply::{Detail, Failure, Reply, json_response};
-use crate::shared::Shared;
+use crate::env::Env;
 use crate::store::{Kind, State, ref_id, str_field};
+
+mod actions;
+
+pub(crate) use actions::{live_flow, routes};
 
 pub(crate) const FLOW_COOKIE: &str = "interactionToken";
 pub(crate) const FLOW_ID_COOKIE: &str = "interactionId";
@@ -106,10 +108,10 @@ fn unit_secs(duration: Option<&Value>, unit: Option<&Value>) -> u64 {
 
 impl Flow {
     /// Starts at the first action of the policy.
-    pub(crate) fn enter_current_action(&mut self, shared: &Shared, state: &mut State) {
+    pub(crate) fn enter_current_action(&mut self, env: &Env, state: &mut State) {
         loop {
             let Some(action) = self.actions.get(self.action_index) else {
-                self.complete(shared);
+                self.complete(env);
                 return;
             };
             match str_field(action, "type") {
@@ -122,7 +124,7 @@ impl Flow {
                     return;
                 }
                 Some("MULTI_FACTOR_AUTHENTICATION") => {
-                    if self.start_mfa(shared, state) {
+                    if self.start_mfa(env, state) {
                         return;
                     }
                     self.action_index += 1;
@@ -140,7 +142,7 @@ impl Flow {
 
     /// Runs the MFA action for the identified user. `false` when the action is skipped (the
     /// user has MFA disabled, or no device and `noDevicesMode: BYPASS`).
-    fn start_mfa(&mut self, shared: &Shared, state: &mut State) -> bool {
+    fn start_mfa(&mut self, env: &Env, state: &mut State) -> bool {
         let Some(action) = self.actions.get(self.action_index).cloned() else { return false };
         let Some(user) = self.user_id.as_deref().and_then(|u| state.get(Kind::User, u)) else {
             self.fail("USER_NOT_FOUND", "The user no longer exists");
@@ -162,7 +164,7 @@ impl Flow {
             let action_on = action.get(method).and_then(|m| m.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
             policy_on && action_on
         };
-        let now = shared.clock.unix();
+        let now = env.clock.unix();
         let candidates: Vec<Candidate> = state
             .children(Kind::Device, &user_id)
             .into_iter()
@@ -217,33 +219,33 @@ impl Flow {
             self.status = Status::DeviceSelectionRequired;
         } else if let Some(first) = self.candidates.first().cloned() {
             self.rules = Some(method_rules(&first.kind.to_ascii_lowercase()));
-            self.send_otp(shared, &first);
+            self.send_otp(env, &first);
         }
         true
     }
 
-    pub(crate) fn send_otp(&mut self, shared: &Shared, device: &Candidate) {
+    pub(crate) fn send_otp(&mut self, env: &Env, device: &Candidate) {
         let rules =
             self.rules.unwrap_or(OtpRules { length: 6, lifetime_secs: 1800, max_failures: 3, cooldown_secs: 120 });
-        let code = shared.rng.digits(rules.length);
-        shared.outbox.send(&device.address, &code, shared.now(), rules.lifetime_secs.div_ceil(60));
-        self.otp = Some(PendingOtp { code, expires_at: shared.clock.unix() + rules.lifetime_secs });
+        let code = env.rng.digits(rules.length);
+        env.outbox.send(&device.address, &code, env.now(), rules.lifetime_secs.div_ceil(60));
+        self.otp = Some(PendingOtp { code, expires_at: env.clock.unix() + rules.lifetime_secs });
         self.selected = Some(device.id.clone());
         self.status = Status::OtpRequired;
     }
 
-    fn complete(&mut self, shared: &Shared) {
+    fn complete(&mut self, env: &Env) {
         self.status = Status::Completed;
         self.otp = None;
-        self.auth_time = shared.clock.unix();
-        self.identified(shared);
+        self.auth_time = env.clock.unix();
+        self.identified(env);
     }
 
     /// PingOne sets the session token (`ST`) cookie once the user's identity is partially
     /// established (developer docs, "Session Token Persistence Settings").
-    fn identified(&mut self, shared: &Shared) {
+    fn identified(&mut self, env: &Env) {
         if self.session_token.is_none() {
-            self.session_token = Some(shared.rng.token());
+            self.session_token = Some(env.rng.token());
         }
     }
 
@@ -253,13 +255,13 @@ impl Flow {
         self.error = Some((code, message));
     }
 
-    pub(crate) fn expires_at(&self, shared: &Shared) -> u64 {
-        self.last_activity + shared.settings.flow_idle_timeout.as_secs()
+    pub(crate) fn expires_at(&self, env: &Env) -> u64 {
+        self.last_activity + env.settings.flow_idle_timeout.as_secs()
     }
 
     /// The flow as PingOne returns it.
-    pub(crate) fn render(&self, shared: &Shared, state: &State) -> Value {
-        let own = format!("{}/{}/flows/{}", shared.auth_base, shared.env, self.id);
+    pub(crate) fn render(&self, env: &Env, state: &State) -> Value {
+        let own = format!("{}/{}/flows/{}", env.auth_base, env.id, self.id);
         let mut links = Map::new();
         links.insert("self".into(), json!({ "href": own }));
         for action in self.status.actions() {
@@ -298,11 +300,11 @@ impl Flow {
             "_links": links,
             "_embedded": embedded,
             "id": self.id,
-            "environment": { "id": shared.env },
+            "environment": { "id": env.id },
             "status": self.status.as_str(),
-            "resumeUrl": format!("{}/{}/as/resume?flowId={}", shared.auth_base, shared.env, self.id),
+            "resumeUrl": format!("{}/{}/as/resume?flowId={}", env.auth_base, env.id, self.id),
             "createdAt": self.created_at,
-            "expiresAt": crate::clock::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.expires_at(shared))),
+            "expiresAt": crate::clock::rfc3339_unix(self.expires_at(env)),
         });
         if let Some((code, message)) = self.error {
             crate::reply::put(&mut body, "error", json!({ "code": code, "message": message }));
@@ -324,229 +326,4 @@ pub(crate) fn mask(address: &str) -> String {
             chars.iter().enumerate().map(|(i, c)| if i == 0 || i >= keep { *c } else { '*' }).collect()
         }
     }
-}
-
-/// Reads a cookie from the request.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(k, v)| (k == name).then_some(v))
-}
-
-/// Looks a live flow up (expiring idle ones) and checks its cookie.
-pub(crate) fn live_flow<'a>(
-    shared: &Shared,
-    state: &'a mut State,
-    id: &str,
-    headers: &HeaderMap,
-    is_action: bool,
-) -> Result<&'a mut Flow, Failure> {
-    let now = shared.clock.unix();
-    let expired = state.flows.get(id).is_some_and(|f| now > f.expires_at(shared));
-    if expired {
-        state.flows.remove(id);
-    }
-    let flow = state.flows.get_mut(id).ok_or_else(Failure::not_found)?;
-    let must_check = match shared.settings.cookies {
-        CookiePolicy::Strict => true,
-        CookiePolicy::ActionsOnly => is_action,
-        CookiePolicy::Off => false,
-    };
-    if must_check {
-        let presented = cookie(headers, FLOW_COOKIE).unwrap_or_default();
-        if !constant_time_eq(presented.as_bytes(), flow.cookie.as_bytes()) {
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                "ACCESS_FAILED",
-                "The request could not be completed. The flow's session cookie is missing or does not match.",
-            ));
-        }
-    }
-    flow.last_activity = now;
-    Ok(flow)
-}
-
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn flow_reply(shared: &Shared, state: &State, flow_id: &str, set_session: bool) -> Reply {
-    let flow = state.flows.get(flow_id).ok_or_else(Failure::not_found)?;
-    let mut response = json_response(StatusCode::OK, &flow.render(shared, state));
-    if set_session
-        && let Some(token) = &flow.session_token
-        && let Ok(value) = format!("{SESSION_COOKIE}={token}; Path=/{}; HttpOnly; SameSite=Lax", shared.env).parse()
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(response)
-}
-
-/// `GET /{envID}/flows/{flowID}`: changes nothing (except the idle timer).
-pub(crate) fn read(shared: &Shared, id: &str, headers: &HeaderMap) -> Reply {
-    let mut state = shared.lock();
-    live_flow(shared, &mut state, id, headers, false)?;
-    flow_reply(shared, &state, id, false)
-}
-
-/// `POST /{envID}/flows/{flowID}`: the action is chosen by the Content-Type.
-pub(crate) fn act(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or_default().trim();
-    let action = media
-        .strip_prefix("application/vnd.pingidentity.")
-        .map(|rest| rest.strip_suffix("+json").unwrap_or(rest))
-        .ok_or_else(|| Failure::unsupported_media_type("an application/vnd.pingidentity.<action>+json flow action"))?
-        .to_owned();
-    let mut guard = shared.lock();
-    let state = &mut *guard;
-    let status = live_flow(shared, state, id, headers, true)?.status;
-    if !status.actions().contains(&action.as_str()) {
-        return Err(Failure::invalid_request(format!(
-            "The request could not be completed. The flow in status {} does not offer the action {action:?}.",
-            status.as_str()
-        )));
-    }
-    let body = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) | Err(_) if action == "session.reset" => Map::new(),
-        _ => {
-            return Err(Failure::invalid_request(
-                "The request could not be completed. The request body is not a valid JSON object.",
-            ));
-        }
-    };
-    let mut flow = state.flows.get(id).cloned().ok_or_else(Failure::not_found)?;
-    let had_session = flow.session_token.is_some();
-    let outcome = match action.as_str() {
-        "user.lookup" => user_lookup(shared, state, &mut flow, &body),
-        "usernamePassword.check" => password_check(shared, state, &mut flow, &body),
-        "device.select" => device_select(shared, &mut flow, &body),
-        "otp.check" => otp_check(shared, state, &mut flow, &body),
-        "session.reset" => {
-            flow.user_id = None;
-            flow.action_index = 0;
-            flow.candidates.clear();
-            flow.otp = None;
-            flow.failures = 0;
-            flow.amr.clear();
-            flow.enter_current_action(shared, state);
-            Ok(())
-        }
-        _ => Err(Failure::invalid_request("The request could not be completed. Unsupported flow action.")),
-    };
-    let completed = flow.status == Status::Completed;
-    let new_session = !had_session && flow.session_token.is_some();
-    if completed && flow.pi_flow && flow.authorize_response.is_none() {
-        let code = crate::auth::issue_code(shared, state, &flow);
-        let mut response = json!({ "code": code });
-        if let Some(s) = &flow.state {
-            crate::reply::put(&mut response, "state", json!(s));
-        }
-        flow.authorize_response = Some(response);
-    }
-    state.flows.insert(id.to_owned(), flow);
-    outcome?;
-    flow_reply(shared, state, id, new_session)
-}
-
-fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
-    match body.get(field) {
-        None | Some(Value::Null) => {
-            Err(Failure::invalid_data(vec![Detail::new("REQUIRED_VALUE", field, format!("{field} is required"))]))
-        }
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 1024 => Ok(s),
-        Some(_) => Err(Failure::invalid_value(field, format!("{field} must be a non-empty string"))),
-    }
-}
-
-fn find_user(state: &State, username: &str) -> Option<String> {
-    state
-        .rows(Kind::User)
-        .find(|u| str_field(u, "username").is_some_and(|n| n.eq_ignore_ascii_case(username)))
-        .filter(|u| u.get("enabled").and_then(Value::as_bool) != Some(false))
-        .and_then(|u| str_field(u, "id").map(str::to_owned))
-}
-
-fn user_lookup(shared: &Shared, state: &mut State, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
-    let username = string_field(body, "username")?;
-    let user = find_user(state, username)
-        .ok_or_else(|| Failure::invalid_value("username", "No enabled user has this username"))?;
-    flow.user_id = Some(user);
-    flow.identified(shared);
-    flow.enter_current_action(shared, state);
-    Ok(())
-}
-
-fn password_check(
-    shared: &Shared,
-    state: &mut State,
-    flow: &mut Flow,
-    body: &Map<String, Value>,
-) -> Result<(), Failure> {
-    let username = string_field(body, "username")?;
-    let password = string_field(body, "password")?;
-    let user = find_user(state, username);
-    let ok = user
-        .as_deref()
-        .and_then(|u| state.passwords.get(u))
-        .is_some_and(|p| constant_time_eq(p.as_bytes(), password.as_bytes()));
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(Failure::invalid_value("password", "Invalid username or password"));
-    };
-    flow.user_id = Some(user);
-    flow.identified(shared);
-    flow.amr.push("pwd");
-    flow.action_index += 1;
-    flow.enter_current_action(shared, state);
-    Ok(())
-}
-
-fn device_select(shared: &Shared, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
-    let device = body.get("device").and_then(|d| d.get("id")).and_then(Value::as_str);
-    let Some(candidate) = device.and_then(|id| flow.candidates.iter().find(|c| c.id == id)).cloned() else {
-        return Err(Failure::invalid_value("device.id", "device.id must be one of the flow's devices"));
-    };
-    flow.send_otp(shared, &candidate);
-    Ok(())
-}
-
-fn otp_check(shared: &Shared, state: &mut State, flow: &mut Flow, body: &Map<String, Value>) -> Result<(), Failure> {
-    let submitted = string_field(body, "otp")?;
-    let now = shared.clock.unix();
-    let rules = flow.rules.unwrap_or(OtpRules { length: 6, lifetime_secs: 1800, max_failures: 3, cooldown_secs: 120 });
-    let Some(pending) = flow.otp.clone() else { return Err(Failure::invalid_request("No passcode is pending")) };
-    if now > pending.expires_at {
-        return Err(Failure::invalid_data(vec![
-            Detail::new(
-                "INVALID_OTP",
-                "otp",
-                "The one-time passcode has expired; select the device again to get a new one",
-            )
-            .inner(json!({ "expired": true, "remainingAttempts": rules.max_failures.saturating_sub(flow.failures) })),
-        ]));
-    }
-    if constant_time_eq(submitted.trim().as_bytes(), pending.code.as_bytes()) {
-        flow.amr.push("otp");
-        flow.otp = None;
-        flow.action_index += 1;
-        flow.enter_current_action(shared, state);
-        return Ok(());
-    }
-    flow.failures += 1;
-    let remaining = rules.max_failures.saturating_sub(flow.failures);
-    if remaining == 0 {
-        flow.fail("TOO_MANY_ATTEMPTS", "Too many failed passcodes");
-        if let Some(device) = &flow.selected {
-            state.device_locks.insert(device.clone(), now + rules.cooldown_secs);
-        }
-    }
-    Err(Failure::invalid_data(vec![
-        Detail::new("INVALID_OTP", "otp", "Invalid One-Time Passcode.")
-            .inner(json!({ "remainingAttempts": remaining })),
-    ]))
 }
