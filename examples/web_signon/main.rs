@@ -10,7 +10,9 @@ mod site;
 
 use std::sync::Arc;
 
+use pingone_core::HttpClient;
 use pingone_flow::{KeyRing, SealingKey, SignOnClient, StageSealer};
+use pingone_provisioning::ManagementClient;
 use pingone_session::{MemoryStore, RedisStore, SignOnSessions};
 
 #[tokio::main]
@@ -49,14 +51,9 @@ async fn run() -> Result<(), String> {
         (None, Some(_)) => vec![("web-signon-demo-user", ("Demo", "User"), &devices[..])],
         (None, None) => return Err("--email ADDRESS is required against a tenant: codes are e-mailed there".into()),
     };
-    let http = pingone_core::HttpClient::new().map_err(|e| e.to_string())?;
-    let (endpoints, environment) = (tenant.endpoints, tenant.environment);
-    let management = pingone_provisioning::ManagementClient::connect(
-        http.clone(),
-        endpoints.clone(),
-        environment.clone(),
-        tenant.worker,
-    );
+    let (http, endpoints, environment) =
+        (HttpClient::new().map_err(|e| e.to_string())?, tenant.endpoints, tenant.environment);
+    let management = ManagementClient::connect(http.clone(), endpoints.clone(), environment.clone(), tenant.worker);
     let provisioned = demo::provision(&management, &users, common::demo_password())
         .await
         .map_err(|e| format!("provisioning on the {} failed: {e}", tenant.label))?;

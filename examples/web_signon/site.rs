@@ -7,30 +7,26 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use aws_lc_rs::{constant_time::verify_slices_are_equal, digest};
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OpenError, OtpOutcome, Recovery};
-use pingone_flow::{SignOnClient, SignOnStage};
+use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OpenError, OtpOutcome, Recovery, SignOnStage};
 use pingone_session::{SessionError, SignOnSessions};
 
-const SIGNON: &str = "signon";
-const SESSION: &str = "session";
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 /// The demo policy's limits (`EmailMfaSpec::demo`), mimicked for refused usernames.
 const ATTEMPTS: u32 = 3;
 const COOL_DOWN: Duration = Duration::from_secs(120);
 
 pub(crate) struct App {
-    pub(crate) client: SignOnClient,
+    pub(crate) client: pingone_flow::SignOnClient,
     pub(crate) sessions: SignOnSessions,
     pub(crate) outbox: Option<pingone_sim::Outbox>,
     /// Cookies are `Secure` (HTTPS only) unless the site is on loopback.
     pub(crate) secure: bool,
-    /// The app's own session (the verified claims of signed-in users). A real app keeps it in
-    /// its framework's session layer, shared by its instances; this example keeps it in memory.
+    /// The app's own session: signed-in users' verified claims. A real app keeps them in its
+    /// framework's session layer, shared by its instances; this example keeps them in memory.
     pub(crate) accounts: Mutex<HashMap<String, IdTokenClaims>>,
     /// Refused usernames' flows: wrong codes entered so far, and since when (see `start`).
     pub(crate) decoys: Mutex<HashMap<String, (u32, Instant)>>,
@@ -38,55 +34,30 @@ pub(crate) struct App {
 
 type Page = Result<Response, Response>;
 type Shared = State<Arc<App>>;
+type Fields = Form<HashMap<String, String>>;
 
-/// Every form's fields (each form sends some of them).
-#[derive(serde::Deserialize)]
-struct Fields {
-    csrf: String,
-    username: Option<String>,
-    device: Option<String>,
-    code: Option<String>,
-    resend: Option<String>,
-}
-
-pub(crate) fn router(app: App) -> Router {
-    Router::new()
-        .route("/", get(home).post(start))
-        .route("/signon", get(show).post(advance))
-        .route("/signout", post(sign_out))
-        .route("/mailbox", get(mailbox))
-        .layer(axum::middleware::map_response(protect))
-        .with_state(Arc::new(app))
-}
-
-/// No page is cached (the back button asks the server again), framed, or allowed scripts.
-async fn protect(mut response: Response) -> Response {
-    let csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
-    for (name, value) in [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, csp)]
-        .into_iter()
-        .chain([(header::REFERRER_POLICY, "no-referrer"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")])
-    {
-        response.headers_mut().insert(name, HeaderValue::from_static(value));
-    }
-    response
+pub(crate) fn router(app: App) -> axum::Router {
+    use axum::routing::{get, post};
+    let router = axum::Router::new().route("/", get(home).post(start)).route("/signon", get(show).post(advance));
+    router.route("/signout", post(sign_out)).route("/mailbox", get(mailbox)).with_state(Arc::new(app))
 }
 
 async fn home(State(app): Shared, headers: HeaderMap) -> Page {
-    let session = cookie(&headers, SESSION).unwrap_or_default();
+    let session = cookie(&headers, "session").unwrap_or_default();
     if let Some(claims) = lock(&app.accounts).get(&session) {
-        return Ok(app.page(&signed_in(claims, &csrf(&session))).into_response());
+        return Ok(app.page(&signed_in(claims, &csrf(&session))));
     }
     // Before a sign-on exists, the cookie holds a random value for the form's token to be bound to.
-    let value = cookie(&headers, SIGNON).or_else(random).ok_or_else(unavailable)?;
+    let value = cookie(&headers, "signon").or_else(random).ok_or_else(|| oops(UNAVAILABLE, 503))?;
     let body = fill(include_str!("templates/username.html"), &[("csrf", &csrf(&value))]);
-    Ok(([app.set(SIGNON, Some(&value))], app.page(&body)).into_response())
+    Ok(([app.set("signon", Some(&value))], app.page(&body)).into_response())
 }
 
-async fn start(State(app): Shared, headers: HeaderMap, Form(form): Form<Fields>) -> Page {
-    let _ = app.sessions.take(&bound(&headers, SIGNON, &form.csrf)?).await; // drops a sign-on in progress
+async fn start(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
+    let _ = app.sessions.take(&bound(&headers, "signon", &form)?).await; // drops a sign-on in progress
     let authorized = app.client.authorize().await.map_err(|e| failure(&e))?;
-    let username = form.username.unwrap_or_default();
-    let stage = match authorized.submit_username(&app.client, username.trim()).await {
+    let username = form.get("username").map_or("", |u| u.trim());
+    let stage = match authorized.submit_username(&app.client, username).await {
         Ok(submitted) => match submitted.next().map_err(|e| failure(&e))? {
             AfterUsername::OtpRequired(stage) => stage.into(),
             AfterUsername::DeviceSelectionRequired(stage) => stage.into(),
@@ -110,134 +81,141 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
     let stage = app.take(&headers).await?;
     let body = match &stage {
         SignOnStage::DeviceSelectionRequired(stage) => {
-            let each = |c: &pingone_flow::DeviceChoice| {
-                fill(include_str!("templates/choice.html"), &[("id", &c.id), ("label", &c.label)])
-            };
-            include_str!("templates/device.html")
-                .replace("{{!choices}}", &stage.choices().iter().map(each).collect::<String>())
+            let choice = include_str!("templates/choice.html");
+            let choices: String =
+                stage.choices().iter().map(|c| fill(choice, &[("id", &c.id), ("label", &c.label)])).collect();
+            include_str!("templates/device.html").replace("{{!choices}}", &choices)
         }
         SignOnStage::OtpRequired(_) | SignOnStage::Authorized(_) => {
-            let notice = match query.get("notice").map(String::as_str) {
-                Some("wrong") if query.contains_key("left") => "That code is not right. {{left}} attempt(s) left.",
-                Some("wrong") => "That code is not right.",
-                Some("expired") => "That code had expired. We e-mailed you a new one.",
-                Some("resent") => "We e-mailed you a new code.",
-                Some("invalid") => "Enter the code from the e-mail: six digits.",
-                _ => "",
+            let left = query.get("left").and_then(|n| n.parse::<u32>().ok());
+            let notice = match (query.get("notice").map(String::as_str), left) {
+                (Some("wrong"), Some(left)) => format!("That code is not right. {left} attempt(s) left."),
+                (Some("wrong"), None) => "That code is not right.".into(),
+                (Some("expired"), _) => "That code had expired. We e-mailed you a new one.".into(),
+                (Some("resent"), _) => "We e-mailed you a new code.".into(),
+                (Some("invalid"), _) => "Enter the code from the e-mail: six digits.".into(),
+                _ => String::new(),
             };
-            let left = query.get("left").and_then(|n| n.parse::<u32>().ok()).unwrap_or_default().to_string();
-            include_str!("templates/code.html").replace("{{notice}}", &fill(notice, &[("left", &left)]))
+            fill(include_str!("templates/code.html"), &[("notice", &notice)])
         }
-        _ => return Err(message(include_str!("templates/start_over.html"), StatusCode::CONFLICT)),
+        _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
     };
     let token = app.sessions.park(stage).await.map_err(|e| lost(&e))?;
     let body = fill(&body, &[("csrf", &csrf(token.secret()))]);
-    Ok(([app.set(SIGNON, Some(token.secret()))], app.page(&body)).into_response())
+    Ok(([app.set("signon", Some(token.secret()))], app.page(&body)).into_response())
 }
 
-async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Form<Fields>) -> Page {
-    bound(&headers, SIGNON, &form.csrf)?;
-    let otp = form.code.as_deref().map(parse_otp);
-    let next = match (app.take(&headers).await?, form.device, form.resend, otp) {
+async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
+    bound(&headers, "signon", &form)?;
+    let (device, resend) = (form.get("device"), form.contains_key("resend"));
+    let otp = form.get("code").map(|code| parse_otp(code));
+    let next = match (app.take(&headers).await?, device, resend, otp) {
         (SignOnStage::DeviceSelectionRequired(stage), Some(id), ..) => {
-            stage.select(&app.client, &id).await.map(|s| (s.into(), String::new()))
+            stage.select(&app.client, id).await.map(|s| (s.into(), ""))
         }
-        (SignOnStage::OtpRequired(stage), _, Some(_), _) => {
-            stage.resend(&app.client).await.map(|s| (s.into(), "?notice=resent".into()))
+        (SignOnStage::OtpRequired(stage), _, true, _) => {
+            stage.resend(&app.client).await.map(|s| (s.into(), "?notice=resent"))
         }
-        (SignOnStage::OtpRequired(stage), _, _, Some(None)) => Ok((stage.into(), "?notice=invalid".into())),
+        (SignOnStage::OtpRequired(stage), _, _, Some(None)) => Ok((stage.into(), "?notice=invalid")),
         (SignOnStage::OtpRequired(stage), _, _, Some(Some(otp))) => match stage.submit_otp(&app.client, &otp).await {
             Ok(OtpOutcome::Completed(done)) => return app.finish(done).await,
             Ok(OtpOutcome::Rejected(r)) if r.expired => {
-                r.state.resend(&app.client).await.map(|s| (s.into(), "?notice=expired".into()))
+                r.state.resend(&app.client).await.map(|s| (s.into(), "?notice=expired"))
             }
-            Ok(OtpOutcome::Rejected(r)) => {
-                let left = r.remaining_attempts.map(|n| format!("&left={n}")).unwrap_or_default();
-                Ok((r.state.into(), format!("?notice=wrong{left}")))
-            }
+            Ok(OtpOutcome::Rejected(r)) => match r.remaining_attempts {
+                Some(left) => return app.park(r.state.into(), &format!("?notice=wrong&left={left}")).await,
+                None => Ok((r.state.into(), "?notice=wrong")),
+            },
             Err(e) => Err(e),
         },
-        // A refused username's decoy answers like `OtpRequired` above.
         (SignOnStage::Authorized(stage), _, resend, otp) => {
-            let mut decoys = lock(&app.decoys);
-            let failures = decoys.get(stage.flow_id()).map_or(ATTEMPTS, |(n, _)| n + 1);
-            let notice = match (resend, otp) {
-                (Some(_), _) => "?notice=resent".to_owned(),
-                (_, Some(Some(_))) if failures >= ATTEMPTS => {
-                    decoys.remove(stage.flow_id());
-                    return Err(failure(&FlowError::Locked { unlock_in: Some(COOL_DOWN) }));
-                }
-                (_, Some(Some(_))) => {
-                    decoys.insert(stage.flow_id().to_owned(), (failures, Instant::now()));
-                    format!("?notice=wrong&left={}", ATTEMPTS - failures)
-                }
-                _ => "?notice=invalid".to_owned(),
-            };
-            Ok((stage.into(), notice))
+            let notice = app.decoy(stage.flow_id(), resend, otp.map(|otp| otp.is_some()))?;
+            return app.park(stage.into(), &notice).await;
         }
-        _ => return Err(message(include_str!("templates/start_over.html"), StatusCode::CONFLICT)),
+        _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
     };
     let (stage, query) = next.map_err(|e| failure(&e))?;
-    app.park(stage, &query).await
+    app.park(stage, query).await
 }
 
-async fn sign_out(State(app): Shared, headers: HeaderMap, Form(form): Form<Fields>) -> Page {
+async fn sign_out(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
     // Ends the app's session only. TODO(#17): also end the PingOne session with a sign-off.
-    lock(&app.accounts).remove(&bound(&headers, SESSION, &form.csrf)?);
-    Ok(([app.set(SESSION, None)], Redirect::to("/")).into_response())
+    lock(&app.accounts).remove(&bound(&headers, "session", &form)?);
+    Ok(([app.set("session", None)], Redirect::to("/")).into_response())
 }
 
 /// Simulator mode only: the e-mails the simulator "sent", newest first, so a person can sign on.
 async fn mailbox(State(app): Shared) -> Page {
     let outbox = app.outbox.as_ref().ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
-    let each = |m: &pingone_sim::Email| {
-        fill(include_str!("templates/mail.html"), &[("to", &m.to), ("at", &m.sent_at), ("body", &m.body)])
-    };
+    let mail = include_str!("templates/mail.html");
+    let each = |m: &pingone_sim::Email| fill(mail, &[("to", &m.to), ("at", &m.sent_at), ("body", &m.body)]);
     let mail: String = outbox.messages().iter().rev().map(each).collect();
-    Ok(app.page(&include_str!("templates/mailbox.html").replace("{{!mail}}", &mail)).into_response())
+    Ok(app.page(&include_str!("templates/mailbox.html").replace("{{!mail}}", &mail)))
 }
 
 impl App {
+    /// A refused username's decoy answers as `OtpRequired` does: a resend, a malformed code, or
+    /// a wrong one (the policy's attempts, then its lock).
+    fn decoy(&self, flow: &str, resend: bool, code: Option<bool>) -> Result<String, Response> {
+        let mut decoys = lock(&self.decoys);
+        let failures = decoys.get(flow).map_or(ATTEMPTS, |(n, _)| n + 1);
+        match (resend, code) {
+            (true, _) => Ok("?notice=resent".to_owned()),
+            (_, Some(true)) if failures >= ATTEMPTS => {
+                decoys.remove(flow);
+                Err(failure(&FlowError::Locked { unlock_in: Some(COOL_DOWN) }))
+            }
+            (_, Some(true)) => {
+                decoys.insert(flow.to_owned(), (failures, Instant::now()));
+                Ok(format!("?notice=wrong&left={}", ATTEMPTS - failures))
+            }
+            _ => Ok("?notice=invalid".to_owned()),
+        }
+    }
+
     async fn take(&self, headers: &HeaderMap) -> Result<SignOnStage, Response> {
-        let token = cookie(headers, SIGNON).ok_or_else(|| lost(&SessionError::Missing))?;
+        let token = cookie(headers, "signon").ok_or_else(|| lost(&SessionError::Missing))?;
         self.sessions.take(&token).await.map_err(|e| lost(&e))
     }
 
     /// Parks the next stage under a new token and sends the browser to its page.
     async fn park(&self, stage: SignOnStage, query: &str) -> Page {
         let token = self.sessions.park(stage).await.map_err(|e| lost(&e))?;
-        Ok(([self.set(SIGNON, Some(token.secret()))], Redirect::to(&format!("/signon{query}"))).into_response())
+        Ok(([self.set("signon", Some(token.secret()))], Redirect::to(&format!("/signon{query}"))).into_response())
     }
 
     /// Resumes and exchanges: the verified claims become the app's session.
     async fn finish(&self, done: Completed) -> Page {
         let tokens = done.finish(&self.client).await.map_err(|e| failure(&e))?;
-        let id = random().ok_or_else(unavailable)?;
+        let id = random().ok_or_else(|| oops(UNAVAILABLE, 503))?;
         lock(&self.accounts).insert(id.clone(), tokens.claims);
-        Ok((AppendHeaders([self.set(SESSION, Some(&id)), self.set(SIGNON, None)]), Redirect::to("/")).into_response())
+        Ok((AppendHeaders([self.set("session", Some(&id)), self.set("signon", None)]), Redirect::to("/"))
+            .into_response())
     }
 
     fn set(&self, name: &str, value: Option<&str>) -> (header::HeaderName, String) {
-        let (value, secure) =
-            (value.map_or_else(|| "; Max-Age=0".into(), str::to_owned), ["", "; Secure"][usize::from(self.secure)]);
+        let (value, secure) = (value.map_or("; Max-Age=0", |v| v), if self.secure { "; Secure" } else { "" });
         (header::SET_COOKIE, format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
     }
 
-    fn page(&self, body: &str) -> Html<String> {
-        let mailbox = if self.outbox.is_some() { include_str!("templates/simulator.html") } else { "" };
-        Html(include_str!("templates/layout.html").replace("{{!mailbox}}", mailbox).replace("{{!body}}", body))
+    fn page(&self, body: &str) -> Response {
+        html(StatusCode::OK, body, if self.outbox.is_some() { include_str!("templates/simulator.html") } else { "" })
     }
 }
 
 fn signed_in(c: &IdTokenClaims, csrf: &str) -> String {
-    let given = [c.given_name.as_deref(), c.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
-    let name = c.name.clone().unwrap_or_else(|| given.join(" "));
+    let names = [c.given_name.as_deref(), c.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+    let name = c.name.clone().unwrap_or_else(|| names.join(" "));
     let at = c.auth_time.map(|t| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t))).unwrap_or_default();
     let acr = c.acr.as_deref().map(|acr| fill(include_str!("templates/acr.html"), &[("acr", acr)])).unwrap_or_default();
-    let email = c.email.as_deref().unwrap_or_default();
-    let vars = [("name", name.as_str()), ("email", email), ("amr", &c.amr.join(" ")), ("at", &at), ("csrf", csrf)];
+    let (email, amr) = (c.email.as_deref().unwrap_or_default(), c.amr.join(" "));
+    let vars = [("name", name.as_str()), ("email", email), ("amr", &amr), ("at", &at), ("csrf", csrf)];
     fill(include_str!("templates/account.html"), &vars).replace("{{!acr}}", &acr)
 }
+
+const UNAVAILABLE: &str = include_str!("templates/unavailable.html");
+const OUT_OF_DATE: &str = include_str!("templates/out_of_date.html");
+const EXPIRED: &str = include_str!("templates/expired.html");
 
 /// The page for a failed step: the error says how to recover.
 fn failure(e: &FlowError) -> Response {
@@ -245,50 +223,48 @@ fn failure(e: &FlowError) -> Response {
     match (e.recovery(), e) {
         (Recovery::Locked { unlock_in }, _) => {
             let wait = unlock_in.map_or("a few minutes".into(), |d| format!("{} minute(s)", d.as_secs().div_ceil(60)));
-            message(&fill(include_str!("templates/locked.html"), &[("wait", &wait)]), StatusCode::TOO_MANY_REQUESTS)
+            oops(&fill(include_str!("templates/locked.html"), &[("wait", &wait)]), 429)
         }
-        (_, FlowError::StaleStage { .. }) => message(include_str!("templates/out_of_date.html"), StatusCode::CONFLICT),
-        (_, FlowError::Expired { .. }) => message(include_str!("templates/expired.html"), StatusCode::GONE),
-        (Recovery::Retry, _) => message(include_str!("templates/retry.html"), StatusCode::SERVICE_UNAVAILABLE),
-        (Recovery::StartOver, _) => message(include_str!("templates/start_over.html"), StatusCode::CONFLICT),
-        _ => unavailable(),
+        (_, FlowError::StaleStage { .. }) => oops(OUT_OF_DATE, 409),
+        (_, FlowError::Expired { .. }) => oops(EXPIRED, 410),
+        (Recovery::Retry, _) => oops(include_str!("templates/retry.html"), 503),
+        (Recovery::StartOver, _) => oops(include_str!("templates/start_over.html"), 409),
+        _ => oops(UNAVAILABLE, 503),
     }
 }
 
 /// The page for a stage that could not be taken back.
 fn lost(e: &SessionError) -> Response {
     match e {
-        SessionError::Missing => message(include_str!("templates/out_of_date.html"), StatusCode::CONFLICT),
-        SessionError::Open(OpenError::Expired { .. }) => {
-            message(include_str!("templates/expired.html"), StatusCode::GONE)
-        }
-        e if e.is_start_over() => message(include_str!("templates/start_over.html"), StatusCode::BAD_REQUEST),
+        SessionError::Missing => oops(OUT_OF_DATE, 409),
+        SessionError::Open(OpenError::Expired { .. }) => oops(EXPIRED, 410),
+        e if e.is_start_over() => oops(include_str!("templates/start_over.html"), 400),
         e => {
             tracing::error!(error = %e, "the sign-on store failed");
-            unavailable()
+            oops(UNAVAILABLE, 503)
         }
     }
 }
 
-fn unavailable() -> Response {
-    message(include_str!("templates/unavailable.html"), StatusCode::SERVICE_UNAVAILABLE)
+fn oops(body: &str, status: u16) -> Response {
+    html(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body, "")
 }
 
-fn message(body: &str, status: StatusCode) -> Response {
-    (status, Html(include_str!("templates/layout.html").replace("{{!mailbox}}", "").replace("{{!body}}", body)))
-        .into_response()
+/// Every page: never cached (the back button asks the server again), never framed, no scripts.
+fn html(status: StatusCode, body: &str, mailbox: &str) -> Response {
+    let page = include_str!("templates/layout.html").replace("{{!mailbox}}", mailbox).replace("{{!body}}", body);
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    (status, headers, Html(page)).into_response()
 }
 
 /// Replaces each `{{name}}` with its value, HTML-escaped (`{` too: a value never names a placeholder).
 fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let escape = |v: &str| {
-        v.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&#39;")
-            .replace('{', "&#123;")
-    };
+    let escape = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let escape = |v: &str| escape(v).replace('\'', "&#39;").replace('{', "&#123;");
     vars.iter()
         .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), &escape(value)))
 }
@@ -301,14 +277,17 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
 /// earlier stage or another tab (or was forged): nothing is done.
-fn bound(headers: &HeaderMap, name: &str, token: &str) -> Result<String, Response> {
-    let value = cookie(headers, name).filter(|v| verify_slices_are_equal(csrf(v).as_bytes(), token.as_bytes()).is_ok());
-    value.ok_or_else(|| message(include_str!("templates/other_tab.html"), StatusCode::CONFLICT))
+fn bound(headers: &HeaderMap, name: &str, form: &HashMap<String, String>) -> Result<String, Response> {
+    let token = form.get("csrf").map_or(&[][..], |t| t.as_bytes());
+    let value = cookie(headers, name)
+        .filter(|v| aws_lc_rs::constant_time::verify_slices_are_equal(csrf(v).as_bytes(), token).is_ok());
+    value.ok_or_else(|| oops(include_str!("templates/other_tab.html"), 409))
 }
 
 /// A CSRF token bound to a cookie value: a hash, so the value itself never appears in a page.
 fn csrf(cookie_value: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, format!("web_signon csrf\0{cookie_value}").as_bytes());
+    let hash =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("web_signon csrf\0{cookie_value}").as_bytes());
     URL_SAFE_NO_PAD.encode(hash.as_ref().get(..16).unwrap_or_default())
 }
 
