@@ -16,7 +16,7 @@ use crate::services::ChromeDriver;
 pub(crate) mod demo;
 
 /// One browser test at a time: each runs a Chromium, a site and a simulator on a small machine.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 pub(crate) const KEY: &str = "c2VhbGluZy1rZXktZm9yLXRoZS1icm93c2VyLXRlc3Q="; // 32 bytes, base64
 pub(crate) const PASSWORD: &str = "Web-Signon-Test-Password-1";
@@ -150,7 +150,7 @@ pub(crate) async fn client_secret(sim: &Simulator) -> String {
 pub(crate) struct Browser {
     pub(crate) client: Client,
     _driver: ChromeDriver,
-    _serial: std::sync::MutexGuard<'static, ()>,
+    _serial: tokio::sync::SemaphorePermit<'static>,
     name: &'static str,
     profile: PathBuf,
     pub(crate) pages: Vec<(String, String)>,
@@ -160,7 +160,7 @@ pub(crate) struct Browser {
 impl Browser {
     /// `None` (skip) without Chromium and ChromeDriver.
     pub(crate) async fn open(name: &'static str) -> Option<Browser> {
-        let serial = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+        let serial = ONE_AT_A_TIME.acquire().await.unwrap();
         let driver = ChromeDriver::start()?;
         let profile = screenshot_dir().join("profiles").join(name);
         let _ = std::fs::remove_dir_all(&profile);
