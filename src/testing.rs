@@ -96,8 +96,7 @@ pub async fn add_mfa_users(
                     population: None,
                 };
                 let user = population.create_user(&management, new).await?;
-                user.enable_mfa(&management).await?;
-                device_policy.add_email_device(&management, &user, &email).await?;
+                user.finish(&management, None, &device_policy, None).await?;
                 Ok::<(), SetupError>(())
             });
         }

@@ -17,7 +17,10 @@ use workflow::{OtpSource, Target};
 
 fn usage() -> String {
     format!(
-        "usage: cargo run --example email_mfa -- [--keep] [--email ADDRESS] [--username NAME]
+        "usage: cargo run --example email_mfa -- [--keep] [--with-password] [--email ADDRESS] [--username NAME]
+
+--with-password provisions a password-first sign-on policy (LOGIN, then e-mail MFA): the user
+signs on with a password, then the e-mailed code.
 
 Without PINGONE_* variables: runs on the embedded simulator.
 Against a tenant, {TENANT_VARIABLES}, and pass
@@ -27,16 +30,18 @@ Against a tenant, {TENANT_VARIABLES}, and pass
 
 struct Args {
     keep: bool,
+    with_password: bool,
     email: Option<String>,
     username: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { keep: false, email: None, username: None };
+    let mut args = Args { keep: false, with_password: false, email: None, username: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--keep" => args.keep = true,
+            "--with-password" => args.with_password = true,
             "--email" => args.email = Some(it.next().ok_or("--email needs an address")?),
             "--username" => args.username = Some(it.next().ok_or("--username needs a name")?),
             "--help" | "-h" => return Err(String::new()),
@@ -65,6 +70,7 @@ fn live_target(args: &Args) -> Result<Option<Target>, String> {
         username: args.username.clone().unwrap_or_else(|| "email-mfa-demo-user".into()),
         email,
         keep: args.keep,
+        with_password: args.with_password,
     }))
 }
 
@@ -103,7 +109,7 @@ async fn main() -> ExitCode {
             let username = args.username.clone().unwrap_or_else(|| "ada.example".into());
             let email = args.email.clone().unwrap_or_else(|| "ada@example.test".into());
             let target = match Target::simulator(&sim, username, email, args.keep) {
-                Ok(target) => target,
+                Ok(target) => Target { with_password: args.with_password, ..target },
                 Err(e) => {
                     eprintln!("email_mfa: the embedded simulator is unusable: {e}");
                     return ExitCode::FAILURE;

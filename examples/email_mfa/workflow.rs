@@ -48,6 +48,9 @@ pub struct Target {
     pub email: String,
     /// Keep what was created.
     pub keep: bool,
+    /// Provision a password-first policy (LOGIN, then e-mail MFA) and sign on with the password
+    /// first.
+    pub with_password: bool,
 }
 
 /// Records every HTTP exchange (no secret is in an [`Exchange`]), tagged with the phase of the
@@ -104,6 +107,11 @@ pub enum RunError {
     Teardown(pingone_core::Error),
     Otp(String),
     App(pingone_mfa::UnsupportedAuthMethod),
+    /// `--with-password`: the policy was provisioned, but this version of pingone-flow has no
+    /// typed stage for the password step.
+    PasswordStageMissing {
+        torn_down: bool,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -130,6 +138,11 @@ impl std::fmt::Display for RunError {
             RunError::Teardown(e) => write!(f, "the sign-on worked, but teardown failed: {e}"),
             RunError::Otp(why) => write!(f, "no one-time passcode: {why}"),
             RunError::App(e) => write!(f, "the provisioned application cannot be signed on to: {e}"),
+            RunError::PasswordStageMissing { torn_down } => write!(
+                f,
+                "password-first sign-on needs pingone-flow's PasswordRequired stage; the password-first policy was provisioned{}",
+                if *torn_down { " and torn down again" } else { " and kept (--keep)" }
+            ),
         }
     }
 }
@@ -166,6 +179,7 @@ impl Target {
             username,
             email,
             keep,
+            with_password: false,
         })
     }
 }
@@ -185,7 +199,10 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         });
     }
     // Steps 1-13 and 19, concurrently and idempotently.
-    let spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, common::demo_password());
+    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, common::demo_password());
+    if target.with_password {
+        spec = spec.with_password_first();
+    }
     let provisioned = EmailMfaSetup::new(spec).run(&management).await?;
     recorder.enter(Phase::Preflight);
     let findings = pingone_provisioning::preflight(&management, &provisioned.client_id, &provisioned.ids.user)
@@ -193,6 +210,15 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         .map_err(SetupError::from)?;
     if !findings.is_empty() {
         return Err(RunError::Preflight(findings));
+    }
+    if target.with_password {
+        // The password step of the sign-on is pingone-flow's `PasswordRequired` stage, which
+        // this version of the flow crate does not have: nothing is left behind.
+        recorder.enter(Phase::Teardown);
+        if !target.keep {
+            pingone_provisioning::teardown(&management, &provisioned.ids).await.map_err(RunError::Teardown)?;
+        }
+        return Err(RunError::PasswordStageMissing { torn_down: !target.keep });
     }
     // Steps 14-18 and 20.
     recorder.enter(Phase::SignOn);

@@ -45,7 +45,7 @@ async fn run() -> Result<(), String> {
             (common::Tenant::simulator(&sim)?, Some(sim))
         }
     };
-    let devices = [email.as_deref().unwrap_or_default()];
+    let devices = [(email.as_deref().unwrap_or_default(), "E-mail")];
     let users = match (&sim, &email) {
         (Some(_), _) => demo::SIMULATOR_USERS.to_vec(),
         (None, Some(_)) => vec![("web-signon-demo-user", ("Demo", "User"), &devices[..])],

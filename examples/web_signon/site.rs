@@ -95,7 +95,7 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
                 (Some("wrong"), None) => "That code is not right.".into(),
                 (Some("expired"), _) => "That code had expired. We e-mailed you a new one.".into(),
                 (Some("resent"), _) => "We e-mailed you a new code.".into(),
-                (Some("invalid"), _) => "Enter the code from the e-mail: six digits.".into(),
+                (Some("invalid"), _) => "Enter the code from the e-mail: digits only.".into(),
                 _ => String::new(),
             };
             fill(include_str!("templates/code.html"), &[("notice", &notice)])
@@ -110,7 +110,7 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
 async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
     bound(&headers, "signon", &form)?;
     let (device, resend) = (form.get("device"), form.contains_key("resend"));
-    let otp = form.get("code").map(|code| parse_otp(code));
+    let otp = form.get("code").map(|code| pingone_core::Otp::parse(code).ok());
     let next = match (app.take(&headers).await?, device, resend, otp) {
         (SignOnStage::DeviceSelectionRequired(stage), Some(id), ..) => {
             stage.select(&app.client, id).await.map(|s| (s.into(), ""))
@@ -296,12 +296,6 @@ fn csrf(cookie_value: &str) -> String {
 fn random() -> Option<String> {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).ok().map(|()| URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// The code typed into the form (switches to `Otp::parse` once it lands).
-fn parse_otp(code: &str) -> Option<pingone_core::Otp> {
-    let code = code.trim();
-    (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then(|| pingone_core::Otp::new(code))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -46,3 +46,20 @@ async fn wrong_worker_credentials_are_explained_without_the_secret() {
     assert!(text.contains("PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET"), "{text}");
     assert!(!text.contains("not-the-secret") && !text.contains(sim.worker_client_secret()), "{text}");
 }
+
+#[tokio::test]
+async fn with_password_provisions_the_password_first_policy_and_names_the_missing_flow_stage() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let mut target = Target::simulator(&sim, "ada.example".into(), "ada@example.test".into(), false).unwrap();
+    target.with_password = true;
+    let Err(error) = workflow::run(target).await else { panic!("signed on without a password stage") };
+    let text = error.to_string();
+    assert!(matches!(error, workflow::RunError::PasswordStageMissing { torn_down: true }), "{text}");
+    assert!(text.starts_with("password-first sign-on needs pingone-flow's PasswordRequired stage"), "{text}");
+    // A LOGIN action and the MFA action were created; then everything was torn down.
+    let journal = sim.journal();
+    let actions = journal.iter().filter(|e| e.method == "POST" && e.path.ends_with("/actions") && e.status == 201);
+    assert_eq!(actions.count(), 2);
+    let deleted = journal.iter().filter(|e| e.method == "DELETE" && e.status == 204).count();
+    assert_eq!(deleted, 6);
+}

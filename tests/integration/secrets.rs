@@ -142,3 +142,144 @@ async fn no_secret_in_traces_or_debug_output() {
     assert!(leaked.is_empty(), "secrets leaked (first characters): {leaked:?}");
     assert!(secrets.len() >= 10, "{}", secrets.len());
 }
+
+/// A sign-on client on the simulator with retries off, so that one dropped connection is the
+/// step's answer.
+fn no_retry_client(w: &World) -> pingone_flow::SignOnClient {
+    let http = pingone_core::HttpClient::with_config(pingone_core::HttpConfig {
+        retry: pingone_core::RetryPolicy::disabled(),
+        ..pingone_core::HttpConfig::default()
+    })
+    .unwrap();
+    target(&w.sim).sign_on(http, oidc_app(&w.provisioned).unwrap())
+}
+
+/// The secrets inside `stage` (through a seal and back), each with its S256 digest too (the PKCE
+/// challenge of the verifier is among them).
+fn stage_secrets<S: pingone_flow::Stage>(sealer: &StageSealer, stage: S, out: &mut Vec<String>) -> S {
+    use base64::Engine as _;
+    let sealed = sealer.seal(stage).unwrap();
+    for secret in secrets_in_saved(&internal::sealed_plaintext(sealer, &sealed).unwrap()) {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
+        out.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()));
+        out.push(secret);
+    }
+    sealer.open(&sealed).unwrap()
+}
+
+/// Everything a failure prints: `Display`, `Debug`, pretty `Debug`, and every `source()` below it.
+fn printed(err: &pingone_flow::FlowError) -> String {
+    use std::error::Error as _;
+    let mut out = vec![err.to_string(), format!("{err:?}"), format!("{err:#?}")];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push(format!("{cause} {cause:?}"));
+        source = cause.source();
+    }
+    out.join("\n")
+}
+
+/// The transport failure inside a flow error (directly, or as the error of an unknown outcome).
+fn transport_failure(err: &pingone_flow::FlowError) -> Option<&pingone_core::TransportError> {
+    match err {
+        pingone_flow::FlowError::Http(pingone_core::Error::Transport(t))
+        | pingone_flow::FlowError::OutcomeUnknown { error: pingone_core::Error::Transport(t), .. } => Some(t),
+        _ => None,
+    }
+}
+
+/// Security audit item 5: a connection dropped at each step of the sign-on (14 authorize, 15 read
+/// flow, 16 `user.lookup`, 17 `otp.check`, the resend, 18 resume, 20 token exchange and the JWKS
+/// fetch) gives a transport error whose `Display` and `Debug` hold no secret: reqwest's error
+/// printed the request URL, whose query at step 14 holds `state`, `nonce` and `code_challenge`.
+#[tokio::test]
+async fn no_secret_in_transport_failures_at_any_step() {
+    use pingone_sim::{Fault, ScriptedFault};
+    let w = World::new().await;
+    let fragile = no_retry_client(&w);
+    let sealer = StageSealer::new(&w.client, KeyRing::new(SealingKey::generate().unwrap()));
+    let mut secrets: Vec<String> = vec![
+        w.provisioned.client_secret.secret().to_owned(),
+        "Corr3ct-Horse-Battery!".to_owned(),
+        w.sim.worker_client_secret().to_owned(),
+    ];
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let drop_next = |method: &str, path: &str| {
+        w.sim.controls().inject(ScriptedFault::matching(method, path, Fault::DropConnection));
+    };
+    let mut record = |label: &str, err: pingone_flow::FlowError| {
+        let transport = transport_failure(&err).map(|t| t.context.path.clone());
+        assert!(transport.is_some(), "{label}: not a transport failure: {err}");
+        failures.push((label.to_owned(), printed(&err)));
+        err
+    };
+    // Step 14.
+    drop_next("GET", "/as/authorize");
+    record("authorize", fragile.authorize().await.unwrap_err());
+    // Step 15 (the flow read) and step 16 (user.lookup).
+    let authorized = stage_secrets(&sealer, w.client.authorize().await.unwrap(), &mut secrets);
+    drop_next("GET", "/flows/");
+    record("read flow", authorized.submit_username(&fragile, USER).await.unwrap_err());
+    let authorized = stage_secrets(&sealer, w.client.authorize().await.unwrap(), &mut secrets);
+    drop_next("POST", "/flows/");
+    record("user.lookup", authorized.submit_username(&fragile, USER).await.unwrap_err());
+    // Step 17 (otp.check) and the resend; the stage handed back carries on.
+    let authorized = stage_secrets(&sealer, w.client.authorize().await.unwrap(), &mut secrets);
+    let submitted = authorized.submit_username(&w.client, USER).await.unwrap();
+    let AfterUsername::OtpRequired(stage) = submitted.next().unwrap() else { panic!("no OTP step") };
+    let stage = stage_secrets(&sealer, stage, &mut secrets);
+    let otp = w.otp().await;
+    secrets.push(otp.secret().to_owned());
+    drop_next("POST", "/flows/");
+    let err = record("otp.check", stage.submit_otp(&fragile, &otp).await.unwrap_err());
+    let pingone_flow::FlowError::OutcomeUnknown { stage: Some(stage), .. } = err else { panic!("{err}") };
+    let pingone_flow::SignOnStage::OtpRequired(stage) = *stage else { panic!("not the OTP stage") };
+    drop_next("POST", "/flows/");
+    let err = record("resend", stage.resend(&fragile).await.unwrap_err());
+    let pingone_flow::FlowError::OutcomeUnknown { stage: Some(stage), .. } = err else { panic!("{err}") };
+    let pingone_flow::SignOnStage::OtpRequired(stage) = *stage else { panic!("not the OTP stage") };
+    let OtpOutcome::Completed(done) = stage.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
+    // Step 18.
+    let done = stage_secrets(&sealer, done, &mut secrets);
+    drop_next("GET", "/as/resume");
+    record("resume", done.resume(&fragile).await.unwrap_err());
+    // Step 20, and the JWKS fetch that follows a successful exchange.
+    for (label, method, path) in [("token", "POST", "/as/token"), ("jwks", "GET", "/jwks")] {
+        let authorized = w.client.authorize().await.unwrap();
+        let submitted = authorized.submit_username(&w.client, USER).await.unwrap();
+        let AfterUsername::OtpRequired(stage) = submitted.next().unwrap() else { panic!("no OTP step") };
+        let otp = w.otp().await;
+        secrets.push(otp.secret().to_owned());
+        let OtpOutcome::Completed(done) = stage.submit_otp(&w.client, &otp).await.unwrap() else { panic!() };
+        let resumed = stage_secrets(&sealer, done.resume(&w.client).await.unwrap(), &mut secrets);
+        drop_next(method, path);
+        record(label, resumed.exchange(&fragile).await.unwrap_err());
+    }
+    assert_eq!(w.sim.controls().faults_injected(), 8, "every step met its dropped connection");
+
+    // The flow IDs are public (they are in every flow URL, and the `interactionId` cookie holds one).
+    secrets.retain(|s| !failures.iter().any(|(_, text)| text.contains(&format!("/flows/{s}"))));
+    secrets.sort();
+    secrets.dedup();
+    assert!(secrets.len() >= 20, "{}", secrets.len());
+    let mut leaked = Vec::new();
+    for (label, text) in &failures {
+        for secret in &secrets {
+            if text.contains(secret.as_str()) {
+                leaked.push(format!("{label}: {}…", secret.chars().take(6).collect::<String>()));
+            }
+        }
+        // The authorize query's parameters, whose values this test cannot know for step 14.
+        for parameter in ["state=", "nonce=", "code_challenge=", "code=", "client_secret="] {
+            if text.contains(parameter) {
+                leaked.push(format!("{label}: {parameter}"));
+            }
+        }
+    }
+    println!(
+        "secrets: {} secret values checked against the Display and Debug of {} transport failures",
+        secrets.len(),
+        failures.len()
+    );
+    assert!(leaked.is_empty(), "secrets leaked in transport failures (first characters): {leaked:?}");
+}

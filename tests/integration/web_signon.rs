@@ -50,7 +50,7 @@ async fn web_wrong_code_then_the_right_one() {
     assert_eq!(browser.text("#notice").await, "That code is not right. 2 attempt(s) left.");
     browser.enter_code("12ab").await;
     browser.page("code-invalid").await;
-    assert_eq!(browser.text("#notice").await, "Enter the code from the e-mail: six digits.");
+    assert_eq!(browser.text("#notice").await, "Enter the code from the e-mail: digits only.");
     let code = code_for(&sim, DEMO_EMAIL).await;
     browser.enter_code(&code).await;
     assert_eq!(browser.page("signed-in").await, "You are signed in");

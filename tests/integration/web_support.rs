@@ -132,7 +132,7 @@ pub(crate) async fn tenant_simulator() -> Simulator {
     let config = SimConfig { flow_idle_timeout: Duration::from_secs(2 * 3600), ..SimConfig::default() };
     let sim = Simulator::start(config).await.unwrap();
     let management = crate::support::target(&sim).management(crate::support::http());
-    let users = [(DEMO_USER, ("Demo", "User"), &[DEMO_EMAIL][..]), demo::SIMULATOR_USERS[1]];
+    let users = [(DEMO_USER, ("Demo", "User"), &[(DEMO_EMAIL, "E-mail")][..]), demo::SIMULATOR_USERS[1]];
     demo::provision(&management, &users, pingone_core::Password::new(PASSWORD)).await.unwrap();
     sim
 }
@@ -140,7 +140,7 @@ pub(crate) async fn tenant_simulator() -> Simulator {
 /// The app's client secret, as provisioned on `sim`.
 pub(crate) async fn client_secret(sim: &Simulator) -> String {
     let management = crate::support::target(sim).management(crate::support::http());
-    let users = [(DEMO_USER, ("Demo", "User"), &[DEMO_EMAIL][..])];
+    let users = [(DEMO_USER, ("Demo", "User"), &[(DEMO_EMAIL, "E-mail")][..])];
     let provisioned = demo::provision(&management, &users, pingone_core::Password::new(PASSWORD)).await.unwrap();
     provisioned.client_secret.secret().to_owned()
 }

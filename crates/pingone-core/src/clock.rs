@@ -40,10 +40,13 @@ impl ManualClock {
         Self::new(SystemTime::now())
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by`. A step past the largest time the platform can represent
+    /// leaves the clock where it is (it never panics).
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += by;
+        if let Some(later) = now.checked_add(by) {
+            *now = later;
+        }
     }
 
     /// Sets the clock to `to`.

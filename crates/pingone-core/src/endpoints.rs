@@ -208,7 +208,7 @@ impl Endpoints {
     /// `{management}/environments/{envID}/{segments...}`, each segment percent-encoded on its own.
     #[must_use]
     pub fn management_url(&self, environment: &EnvironmentId, segments: &[&str]) -> Url {
-        let mut all = Vec::with_capacity(segments.len() + 2);
+        let mut all = Vec::with_capacity(segments.len().saturating_add(2));
         all.push("environments");
         all.push(environment.as_str());
         all.extend_from_slice(segments);
@@ -220,7 +220,7 @@ impl Endpoints {
     pub fn auth_url(&self, environment: &EnvironmentId, segments: &[&str]) -> Url {
         match self.auth_paths {
             AuthPaths::EnvironmentScoped => {
-                let mut all = Vec::with_capacity(segments.len() + 1);
+                let mut all = Vec::with_capacity(segments.len().saturating_add(1));
                 all.push(environment.as_str());
                 all.extend_from_slice(segments);
                 join(&self.auth, &all)

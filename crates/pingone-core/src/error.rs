@@ -160,7 +160,8 @@ pub struct TransportError {
     pub kind: TransportKind,
     /// How many attempts were made.
     pub attempts: u32,
-    /// The underlying error.
+    /// The underlying error, without its URL (the query may hold `state`, `nonce` and
+    /// `code_challenge`; [`TransportError::context`] has the path).
     pub source: reqwest::Error,
 }
 

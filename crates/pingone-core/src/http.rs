@@ -11,8 +11,12 @@ use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use tracing::{Instrument, field};
 
+use zeroize::Zeroizing;
+
+use crate::body::BodyBytes;
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{Error, TransportError, TransportKind};
+use crate::proxy::ProxyConfig;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
@@ -34,6 +38,10 @@ pub struct HttpConfig {
     pub retry: RetryPolicy,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The proxy HTTPS requests go through. `None` (the default): no proxy at all, whatever
+    /// `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say; the environment is never read. Plain-`http`
+    /// requests never use a proxy.
+    pub proxy: Option<ProxyConfig>,
 }
 
 impl Default for HttpConfig {
@@ -44,6 +52,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             retry: RetryPolicy::default(),
             user_agent: concat!("pingone-mfa-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxy: None,
         }
     }
 }
@@ -95,15 +104,23 @@ impl HttpClient {
     /// A client with the given settings.
     ///
     /// # Errors
-    /// [`Error::Build`] if the TLS backend cannot be initialised.
+    /// [`Error::Build`] if the TLS backend cannot be initialised or the proxy refused.
     pub fn with_config(config: HttpConfig) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
+        let build_error = |e: reqwest::Error| Error::Build {
+            operation: "create HTTP client".into(),
+            message: e.without_url().to_string(),
+        };
+        // `no_proxy` first: it turns off reqwest's reading of the proxy environment variables.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| Error::Build { operation: "create HTTP client".into(), message: e.to_string() })?;
+            .user_agent(config.user_agent.clone());
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(proxy.to_reqwest().map_err(build_error)?);
+        }
+        let client = builder.build().map_err(build_error)?;
         Ok(Self { client, config: Arc::new(config), clock: system_clock(), observer: None })
     }
 
@@ -200,7 +217,7 @@ impl HttpClient {
                 RetryDecision::RetryAfter(delay) => {
                     span.in_scope(|| tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying"));
                     tokio::time::sleep(delay).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
             }
         }
@@ -217,7 +234,8 @@ impl HttpClient {
             builder = builder.header(CONTENT_TYPE, ct.clone());
         }
         if let Some((_, body)) = &request.body {
-            builder = builder.body(body.clone());
+            // reqwest takes its own copy (not wiped: wiping it would need `bytes::Bytes::from_owner`).
+            builder = builder.body(body.to_vec());
         }
         let transport = |source: reqwest::Error| {
             let kind = if source.is_connect() {
@@ -228,6 +246,9 @@ impl HttpClient {
                 TransportKind::Other
             };
             tracing::debug!(kind = ?kind, "transport error");
+            // reqwest's `Display` and `Debug` print the URL, whose query may hold `state`, `nonce`
+            // and `code_challenge` (step 14): dropped; the context keeps the path.
+            let source = source.without_url();
             Error::Transport(Box::new(TransportError { context: request.context(), kind, attempts: 1, source }))
         };
         let mut response = builder.send().await.map_err(transport)?;
@@ -239,18 +260,33 @@ impl HttpClient {
         if response.content_length().is_some_and(|len| len > limit as u64) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
+        // Sized from Content-Length when there is one; wiped on drop (token responses).
+        let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(expected.min(limit)));
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > limit {
+            if body.len().saturating_add(chunk.len()) > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            append_wiping(&mut body, &chunk);
         }
         let headers = std::mem::take(response.headers_mut());
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         tracing::debug!("response");
         Ok(ApiResponse { context: request.context(), status, headers, body, sensitive: request.sensitive_response })
     }
+}
+
+/// Appends `chunk`; when the buffer must grow, the bytes move to a new buffer and the old one is
+/// wiped (a plain `extend` would free it unwiped).
+fn append_wiping(body: &mut BodyBytes, chunk: &[u8]) {
+    let needed = body.len().saturating_add(chunk.len());
+    if needed > body.capacity() {
+        let mut grown = Vec::with_capacity(needed.max(body.capacity().saturating_mul(2)));
+        grown.extend_from_slice(body);
+        // The old buffer is dropped here, wiped.
+        *body = Zeroizing::new(grown);
+    }
+    body.extend_from_slice(chunk);
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -296,5 +332,14 @@ mod tests {
             let j = jitter();
             assert!((0.0..1.0).contains(&j));
         }
+    }
+
+    #[test]
+    fn response_bodies_grow_into_fresh_buffers() {
+        let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(2));
+        for chunk in [&b"ab"[..], b"cde", b"", b"fghijklmnop"] {
+            append_wiping(&mut body, chunk);
+        }
+        assert_eq!(&**body, b"abcdefghijklmnop");
     }
 }

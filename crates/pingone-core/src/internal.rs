@@ -22,5 +22,5 @@ pub fn request_context(operation: impl Into<Operation>, method: Method, path: &s
 /// the error classification without a server.
 #[must_use]
 pub fn response(context: RequestContext, status: u16, headers: HeaderMap, body: Vec<u8>) -> ApiResponse {
-    ApiResponse { context, status, headers, body, sensitive: false }
+    ApiResponse { context, status, headers, body: zeroize::Zeroizing::new(body), sensitive: false }
 }

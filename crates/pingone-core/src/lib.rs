@@ -32,6 +32,11 @@
 //! # Ok(()) }
 //! ```
 
+// Server data (lifetimes, dates, lengths) reaches arithmetic here: overflow is checked or
+// saturated explicitly, never left to wrap in release or panic in debug.
+#![warn(clippy::arithmetic_side_effects)]
+
+mod body;
 mod client_auth;
 mod clock;
 pub mod danger;
@@ -43,6 +48,10 @@ mod id;
 #[doc(hidden)]
 pub mod internal;
 mod management;
+mod otp;
+#[cfg(test)]
+mod parser_properties;
+mod proxy;
 mod request;
 mod response;
 mod retry;
@@ -59,6 +68,8 @@ pub use error_body::{ErrorBody, ErrorCode, ErrorDetail, OAuthErrorBody};
 pub use http::{CORRELATION_HEADER, Exchange, ExchangeObserver, HttpClient, HttpConfig};
 pub use id::{EnvironmentId, Id, InvalidEnvironmentId, Ref};
 pub use management::ManagementTransport;
+pub use otp::InvalidOtp;
+pub use proxy::{InvalidProxy, ProxyConfig};
 pub use request::ApiRequest;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;

@@ -6,6 +6,9 @@ use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue}
 use reqwest::{Method, Url};
 use serde::Serialize;
 
+use zeroize::Zeroizing;
+
+use crate::body::{BodyBytes, form_body, form_encode, json_body};
 use crate::client_auth::ClientAuth;
 use crate::error::{Error, RequestContext};
 use crate::retry::is_idempotent;
@@ -18,14 +21,17 @@ pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 /// A request to PingOne.
 ///
 /// Its `Debug` shows the operation, method, path and body length: never header values that carry
-/// credentials, never the body.
+/// credentials, never the body. The body (which may hold a client secret, a code, a PKCE
+/// verifier, an OTP or a password) is built in one exact-size allocation and wiped when the
+/// request — or any clone of it, kept for retries — is dropped. The copy handed to the HTTP
+/// stack for each attempt is not: `reqwest` owns it.
 #[derive(Clone)]
 pub struct ApiRequest {
     pub(crate) operation: Operation,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<(HeaderValue, Vec<u8>)>,
+    pub(crate) body: Option<(HeaderValue, BodyBytes)>,
     pub(crate) retry_safe: bool,
     pub(crate) sensitive_response: bool,
 }
@@ -54,17 +60,18 @@ impl ApiRequest {
     /// # Errors
     /// [`Error::Build`] if the value cannot be serialised or the media type is not a valid header.
     pub fn json<T: Serialize + ?Sized>(mut self, content_type: &str, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| self.build_error(e.to_string()))?;
+        let bytes = json_body(body).map_err(|e| self.build_error(e.to_string()))?;
         let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
         self.body = Some((ct, bytes));
         Ok(self)
     }
 
-    /// A body of raw bytes with the given content type.
+    /// A body of raw bytes with the given content type (wiped when the request is dropped).
     ///
     /// # Errors
     /// [`Error::Build`] if the content type is not a valid header value.
     pub fn raw_body(mut self, content_type: &str, body: Vec<u8>) -> Result<Self, Error> {
+        let body = Zeroizing::new(body);
         let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
         self.body = Some((ct, body));
         Ok(self)
@@ -73,11 +80,7 @@ impl ApiRequest {
     /// An `application/x-www-form-urlencoded` body.
     #[must_use]
     pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
-        let encoded = reqwest::Url::parse_with_params("x:", fields)
-            .ok()
-            .and_then(|u| u.query().map(str::to_owned))
-            .unwrap_or_default();
-        self.body = Some((HeaderValue::from_static(FORM), encoded.into_bytes()));
+        self.body = Some((HeaderValue::from_static(FORM), form_body(fields)));
         self
     }
 
@@ -115,8 +118,8 @@ impl ApiRequest {
     /// [`Error::Build`] if the header cannot be formed.
     pub fn basic_auth(self, client_id: &str, secret: &ClientSecret) -> Result<Self, Error> {
         use base64::Engine as _;
-        let pair = format!("{}:{}", form_encode(client_id), form_encode(secret.secret()));
-        let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair));
+        let pair = Zeroizing::new(format!("{}:{}", *form_encode(client_id), *form_encode(secret.secret())));
+        let value = Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(&*pair)));
         self.sensitive_header(AUTHORIZATION, &value)
     }
 
@@ -209,13 +212,6 @@ impl ApiRequest {
     }
 }
 
-fn form_encode(value: &str) -> String {
-    reqwest::Url::parse_with_params("x:", &[("v", value)])
-        .ok()
-        .and_then(|u| u.query().and_then(|q| q.strip_prefix("v=")).map(str::to_owned))
-        .unwrap_or_default()
-}
-
 impl fmt::Debug for ApiRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiRequest")
@@ -266,7 +262,7 @@ mod tests {
         let fields = [("grant_type", "client_credentials")];
         let form = |auth: &ClientAuth| {
             let request = ApiRequest::new("token", Method::POST, url.clone()).token_form(&fields, "app", auth).unwrap();
-            let body = String::from_utf8(request.body.clone().unwrap().1).unwrap();
+            let body = String::from_utf8(request.body.clone().unwrap().1.to_vec()).unwrap();
             (body, request.headers.contains_key(AUTHORIZATION))
         };
         assert_eq!(form(&ClientAuth::SecretBasic(secret.clone())), ("grant_type=client_credentials".into(), true));
@@ -281,6 +277,30 @@ mod tests {
     fn form_encoding() {
         let url = Url::parse("https://auth.pingone.com/env/as/token").unwrap();
         let request = ApiRequest::new("token", Method::POST, url).form(&[("a", "x y&z"), ("b", "é")]);
-        assert_eq!(request.body.unwrap().1, b"a=x+y%26z&b=%C3%A9");
+        assert_eq!(&**request.body.unwrap().1, b"a=x+y%26z&b=%C3%A9");
+    }
+
+    /// Security audit item 10: the bodies that carry secrets are wiped on drop (every clone kept
+    /// for retries too), and built in one exact-size allocation, so that no grown-and-freed copy
+    /// of the secret is left in memory.
+    #[test]
+    fn secret_bodies_are_exact_size_and_wiped_on_drop() {
+        fn assert_wiped_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        let url = Url::parse("https://auth.pingone.com/env/flows/1").unwrap();
+        let check = ApiRequest::new("otp.check", Method::POST, url.clone())
+            .json("application/vnd.pingidentity.otp.check+json", &serde_json::json!({ "otp": "123456" }))
+            .unwrap();
+        let token = ApiRequest::new("token", Method::POST, url)
+            .token_form(
+                &[("code", "c0de"), ("code_verifier", "v3rifier")],
+                "app",
+                &ClientAuth::SecretPost(ClientSecret::new("s3")),
+            )
+            .unwrap();
+        for request in [&check, &token, &check.clone()] {
+            let (_, body) = request.body.as_ref().unwrap();
+            assert_wiped_on_drop(body);
+            assert_eq!(body.capacity(), body.len(), "{request:?}: one allocation of the exact size");
+        }
     }
 }

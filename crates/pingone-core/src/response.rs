@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
+use crate::body::BodyBytes;
 use crate::error::{ApiError, Error, OAuthError, RequestContext, UnexpectedResponse};
 use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
 use crate::retry::parse_retry_after;
@@ -14,7 +15,8 @@ use crate::retry::parse_retry_after;
 /// The number of body characters kept in error messages.
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
-/// A complete response: status, headers and the body (already read, within the size cap).
+/// A complete response: status, headers and the body (already read, within the size cap, and
+/// wiped when the response is dropped: token responses carry tokens).
 ///
 /// Its `Debug` shows the status and body length, never the body (it may hold tokens).
 #[derive(Clone)]
@@ -22,7 +24,7 @@ pub struct ApiResponse {
     pub(crate) context: RequestContext,
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: BodyBytes,
     pub(crate) sensitive: bool,
 }
 
@@ -164,7 +166,7 @@ mod tests {
             method: reqwest::Method::GET,
             path: "/v1/r".into(),
         };
-        ApiResponse { context, status, headers, body: body.to_vec(), sensitive: false }
+        ApiResponse { context, status, headers, body: zeroize::Zeroizing::new(body.to_vec()), sensitive: false }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::http::HttpClient;
 use crate::id::EnvironmentId;
 use crate::request::ApiRequest;
+use crate::response::ApiResponse;
 use crate::secret::{AccessToken, ClientSecret};
 use crate::step::Operation;
 
@@ -98,15 +99,28 @@ struct TokenResponse {
 }
 
 #[derive(Debug)]
-struct Cached {
-    token: AccessToken,
-    refresh_at: SystemTime,
+pub(crate) struct Cached {
+    pub(crate) token: AccessToken,
+    pub(crate) refresh_at: SystemTime,
 }
 
 /// Lifetime assumed when the token response has no `expires_in` (PingOne's documented default).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest lifetime believed from `expires_in`: PingOne's largest
+/// `accessTokenValiditySeconds` (30 days). A larger value (up to `u64::MAX`, which no time can
+/// be added to) is clamped to it.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Refresh this long before expiry (or at half the lifetime, for short-lived tokens).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// When a token fetched at `requested_at` with `expires_in` seconds of life is due for refresh.
+/// Never panics: the lifetime is clamped to [`MAX_LIFETIME`], and a time that cannot be
+/// represented makes the token due at once.
+fn refresh_at(requested_at: SystemTime, expires_in: Option<u64>) -> SystemTime {
+    let lifetime = expires_in.map_or(DEFAULT_LIFETIME, |secs| Duration::from_secs(secs).min(MAX_LIFETIME));
+    let margin = REFRESH_MARGIN.min(lifetime.checked_div(2).unwrap_or_default());
+    requested_at.checked_add(lifetime.saturating_sub(margin)).unwrap_or(requested_at)
+}
 
 /// Fetches and caches worker tokens.
 ///
@@ -192,16 +206,20 @@ impl WorkerTokenProvider {
             .retry_safe(true);
         let request = request.token_form(&[("grant_type", "client_credentials")], &creds.client_id, &creds.auth)?;
         let requested_at = self.clock.now();
-        let response = self.http.execute(&request).await?.error_for_status()?;
-        let parsed: TokenResponse = response.json()?;
-        if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
-            return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
-        }
-        let lifetime = parsed.expires_in.map_or(DEFAULT_LIFETIME, Duration::from_secs);
-        let margin = REFRESH_MARGIN.min(lifetime / 2);
-        tracing::debug!(lifetime_s = lifetime.as_secs(), "worker token fetched");
-        Ok(Cached { token: parsed.access_token, refresh_at: requested_at + (lifetime - margin) })
+        let response = self.http.execute(&request).await?;
+        cache_entry(response, requested_at)
     }
+}
+
+/// The cache entry for the token endpoint's answer to a request sent at `requested_at`.
+pub(crate) fn cache_entry(response: ApiResponse, requested_at: SystemTime) -> Result<Cached, Error> {
+    let response = response.error_for_status()?;
+    let parsed: TokenResponse = response.json()?;
+    if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+        return Err(response.protocol_error("token endpoint returned a token type other than Bearer"));
+    }
+    tracing::debug!(expires_in_s = parsed.expires_in, "worker token fetched");
+    Ok(Cached { token: parsed.access_token, refresh_at: refresh_at(requested_at, parsed.expires_in) })
 }
 
 #[cfg(test)]
@@ -217,5 +235,18 @@ mod tests {
         let basic = WorkerCredentials::basic(env(), "w", ClientSecret::new("s"));
         assert_eq!((basic.client_id(), basic.auth().method_name()), ("w", "CLIENT_SECRET_BASIC"));
         assert!(!format!("{basic:?}").contains("\"s\""), "{basic:?}");
+    }
+
+    #[test]
+    fn refresh_time_is_clamped_and_never_overflows() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let secs = |t: SystemTime| t.duration_since(at).map(|d| d.as_secs()).ok();
+        assert_eq!(secs(refresh_at(at, Some(3600))), Some(3540), "60 s margin");
+        assert_eq!(secs(refresh_at(at, None)), Some(3540), "PingOne's default hour");
+        assert_eq!(secs(refresh_at(at, Some(60))), Some(30), "half the lifetime when short");
+        assert_eq!(secs(refresh_at(at, Some(0))), Some(0));
+        let max = MAX_LIFETIME.as_secs() - 60;
+        assert_eq!(secs(refresh_at(at, Some(u64::MAX))), Some(max), "u64::MAX is clamped");
+        assert_eq!(secs(refresh_at(at, Some(MAX_LIFETIME.as_secs() + 1))), Some(max));
     }
 }

@@ -136,6 +136,57 @@ async fn post_connect_error_is_retried_then_reported() {
     assert!(err.to_string().starts_with("create (POST /v1/x): could not connect after 4 attempt(s)"), "{err}");
 }
 
+/// Issue 14 item 5: reqwest's `Display` and `Debug` print the URL, and at step 14 its query holds
+/// `state`, `nonce` and `code_challenge`. A transport error keeps the path, never the query,
+/// whether the connection was refused, broken after sending, or timed out, through every
+/// `source()` in the chain as well.
+#[tokio::test]
+async fn transport_errors_do_not_carry_the_query() {
+    use std::error::Error as _;
+    let query = "state=St4te-S3cret&nonce=N0nce-S3cret&code_challenge=Ch4llenge-S3cret";
+    // Refused: a port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    // Broken: a listener that accepts, then closes without answering.
+    let dropping = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let broken = dropping.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in dropping.incoming().take(8) {
+            drop(stream);
+        }
+    });
+    // Silent: a listener that accepts and never answers (the request times out).
+    let silent_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = silent_listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent_listener.incoming().take(2).collect();
+        std::thread::sleep(Duration::from_secs(5));
+        drop(held);
+    });
+    let http = HttpClient::with_config(HttpConfig {
+        retry: RetryPolicy::disabled(),
+        request_timeout: Duration::from_millis(300),
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    for (addr, is) in [(closed, "connect"), (broken, "other"), (silent, "timeout")] {
+        let url = Url::parse(&format!("http://{addr}/env/as/authorize?{query}")).unwrap();
+        let err = http.execute(&ApiRequest::new("authorize", Method::GET, url)).await.unwrap_err();
+        assert!(matches!(err, Error::Transport(_)), "{err}");
+        assert_eq!((err.is_connect(), err.is_timeout()), (is == "connect", is == "timeout"), "{is}: {err}");
+        let mut printed = vec![err.to_string(), format!("{err:?}"), format!("{err:#?}")];
+        let mut source = err.source();
+        while let Some(cause) = source {
+            printed.push(format!("{cause} {cause:?}"));
+            source = cause.source();
+        }
+        let printed = printed.join("\n");
+        assert!(printed.contains("/env/as/authorize"), "{is}: the path is kept: {printed}");
+        for secret in ["St4te-S3cret", "N0nce-S3cret", "Ch4llenge-S3cret", "state="] {
+            assert!(!printed.contains(secret), "{is}: {secret:?} in {printed}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn redirects_are_not_followed_and_correlation_id_is_sent() {
     let server = MockServer::start_async().await;
@@ -194,6 +245,30 @@ async fn token_is_cached_and_refreshed_before_expiry_by_the_clock() {
     clock.advance(Duration::from_secs(2));
     tokens.token().await.unwrap();
     assert_eq!(token.calls_async().await, 2, "refreshed within the 60 s margin");
+}
+
+/// Issue 14 item 3: an `expires_in` of `u64::MAX` panicked with "overflow when adding duration".
+/// It is clamped to 30 days: the token is cached, then refreshed when the clamped lifetime ends.
+#[tokio::test]
+async fn an_absurd_expires_in_is_clamped_not_a_panic() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path(token_path());
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"access_token":"tok","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        })
+        .await;
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let tokens = provider(&server, &clock);
+    assert_eq!(tokens.token().await.unwrap().secret(), "tok");
+    clock.advance(Duration::from_secs(30 * 24 * 3600 - 61));
+    tokens.token().await.unwrap();
+    assert_eq!(token.calls_async().await, 1, "cached for the clamped lifetime");
+    clock.advance(Duration::from_secs(2));
+    tokens.token().await.unwrap();
+    assert_eq!(token.calls_async().await, 2, "refreshed once the clamped lifetime is nearly over");
 }
 
 #[tokio::test]

@@ -54,7 +54,9 @@ impl Binding {
     /// The bytes a seal authenticates: every value, length-prefixed.
     pub(crate) fn authenticated_data(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            16 + self.environment.len() + self.auth_origin.len() + self.client_id.len() + self.redirect_uri.len(),
+            [&self.environment, &self.auth_origin, &self.client_id, &self.redirect_uri]
+                .iter()
+                .fold(16_usize, |total, part| total.saturating_add(part.len())),
         );
         for part in [&self.environment, &self.auth_origin, &self.client_id, &self.redirect_uri] {
             out.extend_from_slice(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());

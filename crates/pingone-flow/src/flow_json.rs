@@ -65,19 +65,25 @@ pub(crate) fn distinct_labels(devices: &[DeviceOption]) -> Vec<DeviceChoice> {
             _ => label.clone(),
         })
         .collect();
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Numbered where still alike, never reusing a label that another device shows.
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
     devices
         .iter()
         .zip(&second)
         .map(|(d, label)| {
-            let label = if count(label, &second) > 1 {
-                let n = seen.entry(label).or_insert(0);
-                *n = n.saturating_add(1);
-                format!("{label} ({n})")
-            } else {
-                label.clone()
-            };
-            DeviceChoice { id: d.id.clone(), label }
+            let mut chosen = label.clone();
+            if count(label, &second) > 1 || used.contains(&chosen) {
+                let mut n: usize = 1;
+                loop {
+                    chosen = format!("{label} ({n})");
+                    if !used.contains(&chosen) && !second.contains(&chosen) {
+                        break;
+                    }
+                    n = n.saturating_add(1);
+                }
+            }
+            used.insert(chosen.clone());
+            DeviceChoice { id: d.id.clone(), label: chosen }
         })
         .collect()
 }
@@ -196,6 +202,20 @@ mod tests {
             ["Mail (a***@x.test)", "Mail (b***@y.test)"]
         );
         assert_eq!(labels(&[device("1", "a***@x.test", Some(" "))]), ["a***@x.test"]);
+        // A nickname that looks like a numbered label does not get a twin.
+        let tricky = labels(&[
+            device("1", "a***@x.test", Some("x")),
+            device("2", "b***@x.test", Some("x (1)")),
+            device("3", "c***@x.test", Some("x")),
+        ]);
+        assert_eq!(tricky, ["x (a***@x.test)", "x (1)", "x (c***@x.test)"]);
+        let nameless = labels(&[
+            device("1", "a***@x.test", Some("x")),
+            device("2", "a***@x.test", Some("x")),
+            device("3", "a***@x.test", Some("x (a***@x.test) (1)")),
+        ]);
+        let unique: std::collections::HashSet<_> = nameless.iter().collect();
+        assert_eq!(unique.len(), 3, "{nameless:?}");
     }
 
     #[test]

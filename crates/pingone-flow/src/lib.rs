@@ -77,6 +77,10 @@
 //!   [`with_jwks_ttl`](SignOnClient::with_jwks_ttl) and
 //!   [`with_jwks_min_refetch_interval`](SignOnClient::with_jwks_min_refetch_interval).
 
+// Server data (lifetimes, dates, lengths) reaches arithmetic here: overflow is checked or
+// saturated explicitly, never left to wrap in release or panic in debug.
+#![warn(clippy::arithmetic_side_effects)]
+
 mod binding;
 mod claims_policy;
 mod client;
@@ -89,6 +93,8 @@ mod id_token;
 #[doc(hidden)]
 pub mod internal;
 mod jwks;
+#[cfg(test)]
+mod parser_properties;
 mod recovery;
 mod redirect;
 mod seal;

@@ -3,6 +3,7 @@
 mod applications;
 mod mfa;
 mod policies;
+mod populations;
 mod users;
 
 use std::sync::Arc;
@@ -18,6 +19,10 @@ use serde::de::DeserializeOwned;
 pub(crate) const JSON: &str = "application/json";
 /// The media type that selects "set password" on `PUT .../password`.
 pub(crate) const PASSWORD_SET: &str = "application/vnd.pingidentity.password.set+json";
+/// The media type that selects "activate" on `POST .../devices/{deviceID}`.
+pub(crate) const DEVICE_ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
+
+pub use populations::{PopulationFilter, PopulationPage};
 
 /// The management API of one environment.
 #[derive(Debug, Clone)]

@@ -15,17 +15,6 @@ pub enum SetupError {
     /// Requested scopes do not exist on the `openid` resource.
     #[error("{}: the openid resource has no scope(s) named {:?}", Step::ListScopes, .0)]
     MissingScopes(Vec<String>),
-    /// Stage values from different objects were combined (for example the password proof of
-    /// one user with another user).
-    #[error("stage mismatch: {what} belongs to {got}, expected {expected}")]
-    Mismatch {
-        /// What was combined.
-        what: &'static str,
-        /// The ID the stage expected.
-        expected: String,
-        /// The ID it got.
-        got: String,
-    },
 }
 
 impl SetupError {
@@ -45,7 +34,6 @@ impl SetupError {
             SetupError::Call(e) => e.step(),
             SetupError::NoOpenIdResource => Some(Step::ListResources),
             SetupError::MissingScopes(_) => Some(Step::ListScopes),
-            SetupError::Mismatch { .. } => None,
         }
     }
 }

@@ -33,15 +33,22 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The stages, step by step, when you want control over each one:
+//! The stages, step by step, when you want control over each one. Each transition consumes
+//! its stage, and the calls that depend on the same objects run inside one transition,
+//! concurrently, so that their results cannot be joined with another object's:
 //!
 //! ```text
-//! ApplicationCreated ──grant(&OpenIdScopes)──► Granted ─┐
-//!        └───────────read_secret()──────────► SecretRead ┴─ready()─► ApplicationReady
-//! SignOnPolicyCreated ─add_email_mfa_action()─► EmailMfaPolicy ─assign(&ApplicationCreated)─► PolicyAssigned
-//! PopulationCreated ─create_user()─► UserCreated ─set_password()/enable_mfa()─► ready() ─► UserReady
-//! DevicePolicyCreated ─add_email_device(&UserCreated)─► EmailDeviceCreated
-//! Provisioned::assemble(...)
+//! OpenIdScopes::discover                      (steps 2–3)
+//! ApplicationCreated::ensure                  (step 1)
+//! SignOnPolicyCreated::ensure                 (step 5)
+//! DevicePolicyCreated::ensure                 (step 12)
+//! PopulationCreated::ensure ─create_user─► UserCreated              (steps 8–9)
+//! SignOnPolicyCreated ─email_mfa(&DevicePolicyCreated)─► SignOnPolicyPlanned
+//!                     └password_then_email_mfa(&DevicePolicyCreated)┘
+//! ApplicationCreated ─finish(&OpenIdScopes, SignOnPolicyPlanned)─► ApplicationReady
+//!                                      (grant, actions, assignment, secret: steps 4, 6, 7, 19)
+//! UserCreated ─finish(password, &DevicePolicyCreated)─► UserReady   (steps 10, 11, 13)
+//! Provisioned::assemble(ApplicationReady, UserReady)
 //! ```
 
 mod client;
@@ -49,18 +56,21 @@ mod converge;
 mod error;
 pub mod model;
 mod preflight;
+mod provisioned;
 mod setup;
+mod spec;
 mod stages;
 mod teardown;
 
-pub use client::ManagementClient;
+pub use client::{ManagementClient, PopulationFilter, PopulationPage};
 pub use converge::Outcome;
 pub use error::SetupError;
 pub use preflight::{Finding, preflight};
-pub use setup::{EmailMfaSetup, EmailMfaSpec, Outcomes, Provisioned, ProvisionedIds};
+pub use provisioned::{Outcomes, Provisioned, ProvisionedIds};
+pub use setup::EmailMfaSetup;
+pub use spec::EmailMfaSpec;
 pub use stages::{
-    ApplicationCreated, ApplicationReady, DevicePolicyCreated, EmailDeviceCreated, EmailMfaPolicy, Granted,
-    MfaIsEnabled, OpenIdScopes, PasswordIsSet, PolicyAssigned, PopulationCreated, SecretRead, SignOnPolicyCreated,
-    UserCreated, UserReady,
+    ApplicationCreated, ApplicationReady, DevicePolicyCreated, OpenIdScopes, PopulationCreated, SignOnPolicyCreated,
+    SignOnPolicyPlanned, UserCreated, UserReady,
 };
-pub use teardown::{Removal, TeardownReport, teardown};
+pub use teardown::{Removal, TeardownOptions, TeardownReport, teardown, teardown_with};

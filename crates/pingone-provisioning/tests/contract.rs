@@ -9,8 +9,8 @@ use httpmock::prelude::*;
 use pingone_core::{
     ClientSecret, Endpoints, EnvironmentId, HttpClient, Id, Operation, Password, Step, WorkerCredentials,
 };
-use pingone_provisioning::ManagementClient;
 use pingone_provisioning::model::*;
+use pingone_provisioning::{ManagementClient, PopulationFilter};
 use serde_json::{Value, json};
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";
@@ -485,4 +485,204 @@ async fn errors_keep_pingone_code_details_and_the_step() {
     let api = err.api().unwrap();
     assert_eq!(api.body.details[0].target.as_deref(), Some("username"));
     assert_eq!(api.body.id.as_deref(), Some("e-1"));
+}
+
+#[tokio::test]
+async fn post_logout_redirect_uris_are_registered_on_the_application() {
+    let c = Contract::new().await;
+    let mut response = app_response();
+    response["postLogoutRedirectUris"] = json!(["https://app.example.test/signed-out"]);
+    let (create, sent) = c.expect(POST, "applications", Some("application/json"), 201, response).await;
+    let spec = web_app().with_post_logout_redirect_uri("https://app.example.test/signed-out");
+    let created = c.client.create_application(&spec).await.unwrap();
+    assert_eq!(created.settings.post_logout_redirect_uris, ["https://app.example.test/signed-out"]);
+    create.assert_calls_async(1).await;
+    insta::assert_json_snapshot!("create_application_with_post_logout_redirect_uris", body(&sent));
+    // Without any, the field is not sent (an application as before).
+    assert!(serde_json::to_value(web_app()).unwrap().get("postLogoutRedirectUris").is_none());
+}
+
+#[tokio::test]
+async fn a_login_action_for_a_password_first_policy() {
+    let c = Contract::new().await;
+    let response = json!({ "id": "a-0", "type": "LOGIN", "priority": 1, "recovery": { "enabled": true },
+        "signOnPolicy": { "id": "p-1" } });
+    let (create, sent) = c.expect(POST, "signOnPolicies/p-1/actions", Some("application/json"), 201, response).await;
+    let action =
+        c.client.create_sign_on_policy_action(&Id::new("p-1"), &SignOnPolicyActionSpec::login(1)).await.unwrap();
+    assert_eq!(action.settings.kind, ActionType::Login);
+    create.assert_calls_async(1).await;
+    insta::assert_json_snapshot!("create_login_action", body(&sent));
+    // A refusal names the LOGIN action, not the MFA step.
+    c.server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("/v1/environments/{ENV}/signOnPolicies/p-2/actions"));
+            then.status(400)
+                .body(r#"{"code":"INVALID_DATA","details":[{"code":"UNIQUENESS_VIOLATION","target":"priority"}]}"#);
+        })
+        .await;
+    let err = c.client.create_sign_on_policy_action(&Id::new("p-2"), &SignOnPolicyActionSpec::login(1)).await;
+    let err = err.unwrap_err();
+    assert_eq!(err.operation().map(ToString::to_string).as_deref(), Some("create LOGIN sign-on policy action"));
+    assert!(err.has_code(&pingone_core::ErrorCode::UniquenessViolation));
+}
+
+#[tokio::test]
+async fn the_device_policy_body_carries_every_method_and_the_selection_rule() {
+    let c = Contract::new().await;
+    let spec = DeviceAuthenticationPolicySpec::email_only("Choose", 6, TimeSpan::minutes(5), 3, TimeSpan::minutes(2))
+        .with_device_selection(DeviceSelection::PromptToSelect);
+    let mut response = serde_json::to_value(&spec).unwrap();
+    response["id"] = json!("dp-2");
+    let (create, sent) = c.expect(POST, "deviceAuthenticationPolicies", Some("application/json"), 201, response).await;
+    let created = c.client.create_device_authentication_policy(&spec).await.unwrap();
+    assert_eq!(created.settings.authentication.map(|a| a.device_selection), Some(DeviceSelection::PromptToSelect));
+    create.assert_calls_async(1).await;
+    let sent = body(&sent);
+    assert_eq!(sent["authentication"]["deviceSelection"], "PROMPT_TO_SELECT");
+    // The schema requires sms, voice and email (enabled + otp) and mobile and totp (enabled +
+    // otp.failure): a schema-faithful server refuses less.
+    for method in ["sms", "voice", "email"] {
+        assert!(sent[method]["enabled"].is_boolean(), "{method}");
+        assert!(sent[method]["otp"]["lifeTime"].is_object(), "{method}");
+        assert!(sent[method]["otp"]["failure"].is_object(), "{method}");
+    }
+    for method in ["mobile", "totp"] {
+        assert!(sent[method]["enabled"].is_boolean(), "{method}");
+        assert!(sent[method]["otp"]["failure"]["coolDown"].is_object(), "{method}");
+    }
+    assert_eq!(sent["default"], false);
+    assert_eq!(sent["name"], "Choose");
+}
+
+#[tokio::test]
+async fn devices_with_a_nickname_and_activation() {
+    let c = Contract::new().await;
+    let response = json!({ "id": "d-2", "type": "EMAIL", "status": "ACTIVATION_REQUIRED", "email": "ada@example.test",
+        "nickname": "Work e-mail", "user": { "id": "u-1" } });
+    let (create, sent) = c.expect(POST, "users/u-1/devices", Some("application/json"), 201, response).await;
+    let spec =
+        DeviceSpec::email("ada@example.test", Some(Id::new("dp-1"))).with_nickname("Work e-mail").activation_required();
+    let device = c.client.create_device(&Id::new("u-1"), &spec).await.unwrap();
+    assert_eq!(device.status, Some(DeviceStatus::ActivationRequired));
+    assert_eq!(device.nickname.as_deref(), Some("Work e-mail"));
+    create.assert_calls_async(1).await;
+    insta::assert_json_snapshot!("create_email_device_with_nickname", body(&sent), { ".**.id" => "[id]" });
+
+    let activated = json!({ "id": "d-2", "type": "EMAIL", "status": "ACTIVE", "email": "ada@example.test" });
+    let (activate, sent) = c
+        .expect(
+            POST,
+            "users/u-1/devices/d-2",
+            Some("application/vnd.pingidentity.device.activate+json"),
+            200,
+            activated,
+        )
+        .await;
+    c.client.activate_device(&Id::new("u-1"), &Id::new("d-2"), &pingone_core::Otp::new("123456")).await.unwrap();
+    activate.assert_calls_async(1).await;
+    let sent_body = body(&sent);
+    assert_eq!(sent_body["otp"], "123456", "the passcode is sent");
+    insta::assert_json_snapshot!("activate_device", sent_body, { ".otp" => "[otp]" });
+}
+
+#[tokio::test]
+async fn a_wrong_activation_passcode_is_a_typed_error_without_the_passcode() {
+    let c = Contract::new().await;
+    c.expect(
+        POST,
+        "users/u-1/devices/d-2",
+        Some("application/vnd.pingidentity.device.activate+json"),
+        400,
+        json!({ "id": "e-2", "code": "INVALID_DATA", "message": "validation",
+            "details": [{ "code": "INVALID_OTP", "target": "otp", "message": "Invalid OTP" }] }),
+    )
+    .await;
+    let err = c.client.activate_device(&Id::new("u-1"), &Id::new("d-2"), &pingone_core::Otp::new("654321")).await;
+    let err = err.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert!(err.has_code(&pingone_core::ErrorCode::InvalidOtp));
+    assert!(err.to_string().starts_with("activate MFA device (POST "), "{err}");
+    assert!(!err.to_string().contains("654321") && !format!("{err:?}").contains("654321"));
+}
+
+#[tokio::test]
+async fn populations_filtered_on_id_and_name_a_page_at_a_time() {
+    let c = Contract::new().await;
+    let pop = |id: &str, name: &str| json!({ "id": id, "name": name, "userCount": 0 });
+    let by_id = c
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/environments/{ENV}/populations"))
+                .query_param("filter", "id eq \"pop-1\"")
+                .header("authorization", BEARER);
+            then.status(200).body(json!({ "_embedded": { "populations": [pop("pop-1", "one")] } }).to_string());
+        })
+        .await;
+    let found = c.client.find_populations(&PopulationFilter::ById(Id::new("pop-1"))).await.unwrap();
+    assert_eq!(found.len(), 1);
+    by_id.assert_calls_async(1).await;
+
+    // First page: filter and limit; PingOne's next link carries the cursor.
+    let next = c.server.url(format!("/v1/environments/{ENV}/populations?cursor=b2Zmc2V0OjI&limit=2"));
+    let first = c
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/environments/{ENV}/populations"))
+                .query_param("filter", "name eq \"demo\"")
+                .query_param("limit", "2")
+                .query_param_missing("cursor");
+            then.status(200).body(
+                json!({ "_embedded": { "populations": [pop("p-a", "demo"), pop("p-b", "demo")] },
+                    "_links": { "next": { "href": next } }, "count": 3, "size": 2 })
+                .to_string(),
+            );
+        })
+        .await;
+    let filter = PopulationFilter::ByName("demo".into());
+    let page = c.client.list_populations_page(Some(&filter), Some(2), None).await.unwrap();
+    assert_eq!(page.populations.len(), 2);
+    assert_eq!(page.next_cursor.as_deref(), Some("b2Zmc2V0OjI"));
+    first.assert_calls_async(1).await;
+    // Next page: the cursor is sent back; the last page has no next link.
+    let second = c
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/environments/{ENV}/populations"))
+                .query_param("filter", "name eq \"demo\"")
+                .query_param("limit", "2")
+                .query_param("cursor", "b2Zmc2V0OjI");
+            then.status(200)
+                .body(json!({ "_embedded": { "populations": [pop("p-c", "demo")] }, "size": 1 }).to_string());
+        })
+        .await;
+    let page = c.client.list_populations_page(Some(&filter), Some(2), page.next_cursor.as_deref()).await.unwrap();
+    assert_eq!(page.populations.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["p-c"]);
+    assert_eq!(page.next_cursor, None);
+    second.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_population_page_without_filter_or_limit_sends_no_query() {
+    let c = Contract::new().await;
+    let plain = c
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/environments/{ENV}/populations"))
+                .query_param_missing("filter")
+                .query_param_missing("limit")
+                .query_param_missing("cursor");
+            then.status(200).body(
+                json!({ "_embedded": { "populations": [] }, "_links": { "next": { "href": "not a url" } } })
+                    .to_string(),
+            );
+        })
+        .await;
+    let err = c.client.list_populations_page(None, None, None).await.unwrap_err();
+    assert!(err.to_string().contains("_links.next.href is not a URL"), "{err}");
+    plain.assert_calls_async(1).await;
 }

@@ -1,8 +1,8 @@
-// An EMAIL device needs a `UserCreated`; a population (or a user's ID) is not one.
-use pingone_provisioning::{DevicePolicyCreated, ManagementClient, PopulationCreated};
+// An EMAIL device is added only by finishing a `UserCreated`; a population is not one.
+use pingone_provisioning::{DevicePolicyCreated, ManagementClient, PopulationCreated, UserCreated};
 
-async fn device_without_user(client: &ManagementClient, device_policy: &DevicePolicyCreated, population: &PopulationCreated) {
-    let _ = device_policy.add_email_device(client, population, "ada@example.test").await;
+async fn device_without_user(client: &ManagementClient, device_policy: &DevicePolicyCreated, population: PopulationCreated) {
+    let _ = UserCreated::finish(population, client, None, device_policy, None).await;
 }
 
 fn main() {}

@@ -1,10 +1,10 @@
-// Transitions consume their stage: a sign-on policy that became an `EmailMfaPolicy` cannot be
-// given a second MFA action through the old value.
-use pingone_provisioning::{ManagementClient, SignOnPolicyCreated};
+// Transitions consume their stage: a user that was finished (password, MFA, device) cannot be
+// finished again through the old value.
+use pingone_provisioning::{DevicePolicyCreated, ManagementClient, UserCreated};
 
-async fn add_action_twice(client: &ManagementClient, policy: SignOnPolicyCreated) {
-    let _first = policy.add_email_mfa_action(client, 1, None).await;
-    let _second = policy.add_email_mfa_action(client, 2, None).await;
+async fn finish_twice(client: &ManagementClient, user: UserCreated, device_policy: &DevicePolicyCreated) {
+    let _first = user.finish(client, None, device_policy, None).await;
+    let _second = user.finish(client, None, device_policy, None).await;
 }
 
 fn main() {}

@@ -95,7 +95,7 @@ impl StageSealer {
         let mut plaintext = stage.encode().map_err(|_| SealError::Crypto)?;
         let encoded = header.encode();
         let aad = [encoded.as_slice(), &self.binding.authenticated_data()].concat();
-        let mut bytes = Vec::with_capacity(HEADER_LEN + plaintext.len() + format::TAG_LEN);
+        let mut bytes = Vec::with_capacity(HEADER_LEN.saturating_add(plaintext.len()).saturating_add(format::TAG_LEN));
         bytes.extend_from_slice(&encoded);
         bytes.extend_from_slice(&plaintext);
         plaintext.zeroize();

@@ -32,6 +32,12 @@ impl ManagementClient {
         self.list(Operation::List(ObjectKind::Application), &["applications"], "applications").await
     }
 
+    /// `GET /applications`, every entry as sent (PingOne lists whole applications), for the
+    /// setup's lookup by name.
+    pub(crate) async fn list_applications_as_sent(&self) -> Result<Vec<serde_json::Value>, Error> {
+        self.list(Operation::Find(ObjectKind::Application), &["applications"], "applications").await
+    }
+
     /// `PUT /applications/{id}`.
     ///
     /// # Errors

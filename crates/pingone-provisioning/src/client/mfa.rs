@@ -1,12 +1,19 @@
 //! Steps 12–13: the device authentication policy and the user's EMAIL device.
 
-use pingone_core::{Error, Id, Method, ObjectKind, Operation, Step};
+use pingone_core::{ApiRequest, Error, Id, Method, ObjectKind, Operation, Otp, Step};
+use serde::Serialize;
 
-use super::{JSON, ManagementClient};
+use super::{DEVICE_ACTIVATE, JSON, ManagementClient};
 use crate::model::{
     Device, DeviceAuthenticationPolicy, DeviceAuthenticationPolicySpec, DeviceAuthenticationPolicySummary, DeviceSpec,
     User,
 };
+
+/// The body of a device activation.
+#[derive(Serialize)]
+struct Activation<'a> {
+    otp: &'a Otp,
+}
 
 impl ManagementClient {
     /// Step 12: `POST /deviceAuthenticationPolicies`.
@@ -49,6 +56,17 @@ impl ManagementClient {
     pub async fn list_device_authentication_policies(&self) -> Result<Vec<DeviceAuthenticationPolicySummary>, Error> {
         self.list(
             Operation::List(ObjectKind::DeviceAuthenticationPolicy),
+            &["deviceAuthenticationPolicies"],
+            "deviceAuthenticationPolicies",
+        )
+        .await
+    }
+
+    /// `GET /deviceAuthenticationPolicies`, every entry as sent (PingOne lists whole policies),
+    /// for the setup's lookup by name.
+    pub(crate) async fn list_device_authentication_policies_as_sent(&self) -> Result<Vec<serde_json::Value>, Error> {
+        self.list(
+            Operation::Find(ObjectKind::DeviceAuthenticationPolicy),
             &["deviceAuthenticationPolicies"],
             "deviceAuthenticationPolicies",
         )
@@ -117,5 +135,18 @@ impl ManagementClient {
     /// As for every call.
     pub async fn delete_device(&self, user: &Id<User>, device: &Id<Device>) -> Result<(), Error> {
         self.delete(Operation::Delete(ObjectKind::Device), &["users", user.as_str(), "devices", device.as_str()]).await
+    }
+
+    /// `POST /users/{id}/devices/{deviceID}` with `application/vnd.pingidentity.device.activate+json`
+    /// and `{"otp": "..."}`: activates a device created `ACTIVATION_REQUIRED` with the passcode
+    /// sent to it. PingOne answers `200`; read the device to see its new status.
+    ///
+    /// # Errors
+    /// `400` for a wrong passcode; other errors as for every call.
+    pub async fn activate_device(&self, user: &Id<User>, device: &Id<Device>, otp: &Otp) -> Result<(), Error> {
+        let url = self.url(&["users", user.as_str(), "devices", device.as_str()]);
+        let request = ApiRequest::new(Operation::Custom("activate MFA device".into()), Method::POST, url)
+            .json(DEVICE_ACTIVATE, &Activation { otp })?;
+        self.transport.send(request).await.map(|_| ())
     }
 }

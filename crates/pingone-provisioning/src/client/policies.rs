@@ -4,7 +4,7 @@ use pingone_core::{Error, Id, Method, ObjectKind, Operation, Step};
 
 use super::{JSON, ManagementClient};
 use crate::model::{
-    Application, SignOnPolicy, SignOnPolicyAction, SignOnPolicyActionSpec, SignOnPolicyAssignment,
+    ActionType, Application, SignOnPolicy, SignOnPolicyAction, SignOnPolicyActionSpec, SignOnPolicyAssignment,
     SignOnPolicyAssignmentSpec, SignOnPolicySpec,
 };
 
@@ -41,23 +41,23 @@ impl ManagementClient {
         self.delete(Operation::Delete(ObjectKind::SignOnPolicy), &["signOnPolicies", id.as_str()]).await
     }
 
-    /// Step 6: `POST /signOnPolicies/{id}/actions`.
+    /// Step 6: `POST /signOnPolicies/{id}/actions` (the MFA action is step 6 itself; a `LOGIN`
+    /// action before it is named `create LOGIN sign-on policy action`).
     ///
     /// # Errors
-    /// As for every call.
+    /// `400 UNIQUENESS_VIOLATION` on `priority` when another action has it; other errors as for
+    /// every call.
     pub async fn create_sign_on_policy_action(
         &self,
         policy: &Id<SignOnPolicy>,
         spec: &SignOnPolicyActionSpec,
     ) -> Result<SignOnPolicyAction, Error> {
-        self.send_body(
-            Step::CreateMfaAction.into(),
-            Method::POST,
-            &["signOnPolicies", policy.as_str(), "actions"],
-            JSON,
-            spec,
-        )
-        .await
+        let operation = match spec.kind {
+            ActionType::MultiFactorAuthentication => Step::CreateMfaAction.into(),
+            ActionType::Login => Operation::Custom("create LOGIN sign-on policy action".into()),
+            ref other => Operation::Custom(format!("create {other} sign-on policy action").into()),
+        };
+        self.send_body(operation, Method::POST, &["signOnPolicies", policy.as_str(), "actions"], JSON, spec).await
     }
 
     /// `GET /signOnPolicies/{id}/actions`.

@@ -1,52 +1,11 @@
-//! Steps 8–11: the population, the user, the password and `mfaEnabled`.
+//! Steps 9–11: the user, the password and `mfaEnabled`.
 
 use pingone_core::{Error, Id, Method, ObjectKind, Operation, Password, Step};
 
 use super::{JSON, ManagementClient, PASSWORD_SET, filter_value};
-use crate::model::{MfaEnabled, NewUser, PasswordSet, PasswordStatus, Population, PopulationSpec, User};
+use crate::model::{MfaEnabled, NewUser, PasswordSet, PasswordStatus, User};
 
 impl ManagementClient {
-    /// Step 8: `POST /populations`.
-    ///
-    /// # Errors
-    /// `400 INVALID_DATA` / `UNIQUENESS_VIOLATION` for a taken name; other errors as for every call.
-    pub async fn create_population(&self, spec: &PopulationSpec) -> Result<Population, Error> {
-        self.send_body(Step::CreatePopulation.into(), Method::POST, &["populations"], JSON, spec).await
-    }
-
-    /// `GET /populations?filter=name eq "..."`.
-    ///
-    /// # Errors
-    /// As for every call.
-    pub async fn find_populations_by_name(&self, name: &str) -> Result<Vec<Population>, Error> {
-        let filter = format!("name eq \"{}\"", filter_value(name));
-        self.list_filtered(Operation::Find(ObjectKind::Population), &["populations"], "populations", &filter).await
-    }
-
-    /// `GET /populations/{id}`.
-    ///
-    /// # Errors
-    /// As for every call.
-    pub async fn read_population(&self, id: &Id<Population>) -> Result<Population, Error> {
-        self.get(Operation::Read(ObjectKind::Population), &["populations", id.as_str()]).await
-    }
-
-    /// `GET /populations` (every page).
-    ///
-    /// # Errors
-    /// As for every call.
-    pub async fn list_populations(&self) -> Result<Vec<Population>, Error> {
-        self.list(Operation::List(ObjectKind::Population), &["populations"], "populations").await
-    }
-
-    /// `DELETE /populations/{id}` (PingOne refuses while it has users).
-    ///
-    /// # Errors
-    /// As for every call.
-    pub async fn delete_population(&self, id: &Id<Population>) -> Result<(), Error> {
-        self.delete(Operation::Delete(ObjectKind::Population), &["populations", id.as_str()]).await
-    }
-
     /// Step 9: `POST /users`.
     ///
     /// # Errors

@@ -35,6 +35,10 @@ pub struct OidcApplication {
     /// Registered redirect URIs (exact match at authorize).
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Registered post-logout redirect URIs: where sign-off (`{auth}/{envID}/as/signoff`) may
+    /// send the browser afterwards (exact match).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// PKCE enforcement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pkce_enforcement: Option<PkceEnforcement>,
@@ -58,9 +62,17 @@ impl OidcApplication {
             response_types: vec![ResponseType::Code],
             token_endpoint_auth_method: auth,
             redirect_uris: vec![redirect_uri.into()],
+            post_logout_redirect_uris: Vec::new(),
             pkce_enforcement: Some(PkceEnforcement::S256Required),
             login_page_url: None,
         }
+    }
+
+    /// The same application with `uri` registered as a post-logout redirect URI.
+    #[must_use]
+    pub fn with_post_logout_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.post_logout_redirect_uris.push(uri.into());
+        self
     }
 }
 

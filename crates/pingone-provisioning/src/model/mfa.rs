@@ -109,6 +109,14 @@ pub struct DeviceAuthenticationPolicySpec {
 }
 
 impl DeviceAuthenticationPolicySpec {
+    /// The same policy with `selection` as its device-selection rule
+    /// (`authentication.deviceSelection`).
+    #[must_use]
+    pub fn with_device_selection(mut self, selection: DeviceSelection) -> Self {
+        self.authentication = Some(DeviceAuthentication { device_selection: selection });
+        self
+    }
+
     /// E-mail only: passcodes of `otp_length` digits valid for `lifetime`, `failure_count`
     /// failures before a `cool_down` block; every other method off.
     #[must_use]
@@ -187,9 +195,13 @@ pub struct DeviceSpec {
     /// The device authentication policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Ref<DeviceAuthenticationPolicy>>,
-    /// `ACTIVE` (an admin pairing) or `ACTIVATION_REQUIRED`.
+    /// `ACTIVE` (an admin pairing) or `ACTIVATION_REQUIRED` (activated later with a passcode,
+    /// see `ManagementClient::activate_device`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeviceStatus>,
+    /// A name the user recognises the device by (`"Work e-mail"`); PingOne's `nickname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
 }
 
 impl DeviceSpec {
@@ -201,7 +213,23 @@ impl DeviceSpec {
             email: Some(address.into()),
             policy: policy.map(Ref::to),
             status: Some(DeviceStatus::Active),
+            nickname: None,
         }
+    }
+
+    /// The same device with `nickname`.
+    #[must_use]
+    pub fn with_nickname(mut self, nickname: impl Into<String>) -> Self {
+        self.nickname = Some(nickname.into());
+        self
+    }
+
+    /// The same device created `ACTIVATION_REQUIRED`: usable only once activated with the
+    /// passcode sent to it.
+    #[must_use]
+    pub fn activation_required(mut self) -> Self {
+        self.status = Some(DeviceStatus::ActivationRequired);
+        self
     }
 }
 
@@ -220,6 +248,9 @@ pub struct Device {
     /// The status.
     #[serde(default)]
     pub status: Option<DeviceStatus>,
+    /// The nickname, if one was given.
+    #[serde(default)]
+    pub nickname: Option<String>,
     /// The owner.
     #[serde(default)]
     pub user: Option<Ref<User>>,

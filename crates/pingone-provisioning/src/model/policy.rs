@@ -61,6 +61,20 @@ pub struct SignOnPolicyActionSpec {
 }
 
 impl SignOnPolicyActionSpec {
+    /// A `LOGIN` action: the user signs on with username and password (the flow starts at
+    /// `USERNAME_PASSWORD_REQUIRED`).
+    #[must_use]
+    pub fn login(priority: u32) -> Self {
+        Self {
+            kind: ActionType::Login,
+            priority,
+            email: None,
+            sms: None,
+            device_authentication_policy: None,
+            no_devices_mode: None,
+        }
+    }
+
     /// An MFA action with e-mail on and SMS off, using `device_policy` when given.
     #[must_use]
     pub fn email_mfa(priority: u32, device_policy: Option<Id<DeviceAuthenticationPolicy>>) -> Self {
