@@ -17,7 +17,8 @@ use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OpenError
 use pingone_session::{SessionError, SignOnSessions};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
-/// The demo policy's limits (`EmailMfaSpec::demo`), mimicked for refused usernames.
+/// The demo policy's limits (`EmailMfaSpec::demo`): mimicked for refused usernames, and the
+/// longest a lock lasts when PingOne does not say.
 const ATTEMPTS: u32 = 3;
 const COOL_DOWN: Duration = Duration::from_secs(120);
 
@@ -224,7 +225,8 @@ fn failure(e: &FlowError) -> Response {
     tracing::warn!(error = %e, "sign-on step failed");
     match (e.recovery(), e) {
         (Recovery::Locked { unlock_in }, _) => {
-            let wait = unlock_in.map_or("a few minutes".into(), |d| format!("{} minute(s)", d.as_secs().div_ceil(60)));
+            // When PingOne does not say, the policy's cool-down is the longest the lock can last.
+            let wait = format!("{} minute(s)", unlock_in.unwrap_or(COOL_DOWN).as_secs().div_ceil(60));
             oops(&fill(include_str!("templates/locked.html"), &[("wait", &wait)]), 429)
         }
         (_, FlowError::StaleStage { .. }) => oops(OUT_OF_DATE, 409),

@@ -101,8 +101,7 @@ async fn web_lockout_says_when_it_unlocks() {
     }
     browser.enter_code(wrong).await;
     assert_eq!(browser.page("locked").await, "Too many wrong codes");
-    // TODO: exactly "2 minute(s)" once the simulator sends secondsUntilUnlock.
-    assert!(browser.text("#message").await.starts_with("Sign-on is blocked for now. Try again in "));
+    assert_eq!(browser.text("#message").await, "Sign-on is blocked for now. Try again in 2 minute(s).");
     // A new sign-on meets the lock at once.
     assert_eq!(browser.sign_on_as(&site, DEMO_USER).await, "Too many wrong codes");
     assert!(browser.text("#message").await.starts_with("Sign-on is blocked for now. Try again in "));
