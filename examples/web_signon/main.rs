@@ -60,10 +60,10 @@ async fn run() -> Result<(), String> {
     let app = pingone_mfa::oidc_app(&provisioned).map_err(|e| e.to_string())?;
     // `require_mfa`: a sign-on that skipped the e-mailed code is refused, never a session.
     let client = SignOnClient::new(http, endpoints, environment, app).require_mfa();
-    let key = match std::env::var("WEB_SIGNON_SEALING_KEY") {
-        Ok(key) => SealingKey::from_base64(&key).map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?,
-        Err(_) => SealingKey::generate().map_err(|e| e.to_string())?, // good for one instance
-    };
+    // Instances that share sign-ons share the key; without one, a new key serves this process only.
+    let key = std::env::var("WEB_SIGNON_SEALING_KEY")
+        .map_or_else(|_| SealingKey::generate(), |k| SealingKey::from_base64(&k));
+    let key = key.map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?;
     // How long a sign-on may wait between two steps: PingOne's flow lifetime unless set.
     let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS").ok().and_then(|s| s.parse().ok());
     let sealer = StageSealer::new(&client, KeyRing::new(key))

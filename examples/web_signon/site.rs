@@ -91,14 +91,10 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
         }
         SignOnStage::OtpRequired(_) | SignOnStage::Authorized(_) => {
             let left = query.get("left").and_then(|n| n.parse::<u32>().ok());
-            let notice = match (query.get("notice").map(String::as_str), left) {
-                (Some("wrong"), Some(left)) => format!("That code is not right. {left} attempt(s) left."),
-                (Some("wrong"), None) => "That code is not right.".into(),
-                (Some("expired"), _) => "That code had expired. We e-mailed you a new one.".into(),
-                (Some("resent"), _) => "We e-mailed you a new code.".into(),
-                (Some("invalid"), _) => "Enter the code from the e-mail: digits only.".into(),
-                _ => String::new(),
-            };
+            let key =
+                format!("{}{}=", query.get("notice").map_or("", |n| n), if left.is_some() { "+left" } else { "" });
+            let notice = include_str!("templates/notices.txt").lines().find_map(|l| l.strip_prefix(key.as_str()));
+            let notice = fill(notice.unwrap_or_default(), &[("left", &left.unwrap_or_default().to_string())]);
             fill(include_str!("templates/code.html"), &[("notice", &notice)])
         }
         _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
