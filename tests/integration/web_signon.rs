@@ -288,3 +288,24 @@ async fn web_sign_on_started_on_one_instance_finishes_on_another() {
     assert!(b_log.contains("otp.check") && !b_log.contains("user.lookup"), "B finished it");
     browser.close_and_scan(&[&a, &b], &[code]).await;
 }
+
+/// PingOne failing a step, and the store going away, get plain pages (and a log line), never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_pingone_and_store_failures_get_plain_pages() {
+    let Some(redis) = RedisServer::start() else { return };
+    let Some(mut browser) = Browser::open("failures").await else { return };
+    let sim = tenant_simulator().await;
+    let site = Site::start(&["--store", &redis.url()], Some(&sim));
+    at_code_page(&mut browser, &site).await;
+    let code = code_for(&sim, DEMO_EMAIL).await;
+    let fault = pingone_sim::ScriptedFault::matching("POST", "/flows/", pingone_sim::Fault::ServerError);
+    sim.controls().inject(fault);
+    browser.enter_code(&code).await;
+    assert_eq!(browser.page("pingone-fault").await, "PingOne did not answer");
+    at_code_page(&mut browser, &site).await;
+    drop(redis);
+    browser.goto(&site.url("/signon")).await;
+    assert_eq!(browser.page("store-down").await, "Sign-on is unavailable");
+    assert!(site.log().contains("the sign-on store failed"), "the operator is told");
+    browser.close_and_scan(&[&site], &[code]).await;
+}
