@@ -11,21 +11,22 @@ mod workflow;
 
 use std::process::ExitCode;
 
-use pingone_core::{ClientSecret, Endpoints, EnvironmentId, Region, WorkerCredentials};
 use pingone_sim::{SimConfig, Simulator};
+use workflow::common::{TENANT_VARIABLES, Tenant};
 use workflow::{OtpSource, Target};
 
-const USAGE: &str =
-    "usage: cargo run --example email_mfa -- [--keep] [--with-password] [--email ADDRESS] [--username NAME]
+fn usage() -> String {
+    format!(
+        "usage: cargo run --example email_mfa -- [--keep] [--with-password] [--email ADDRESS] [--username NAME]
 
 --with-password provisions a password-first sign-on policy (LOGIN, then e-mail MFA): the user
 signs on with a password, then the e-mailed code.
 
 Without PINGONE_* variables: runs on the embedded simulator.
-Against a tenant, set PINGONE_ENVIRONMENT_ID, PINGONE_REGION (NA, CA, EU, AU, SG, AP) or
-PINGONE_MANAGEMENT_BASE + PINGONE_AUTH_BASE, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET
-(a worker application with the Environment Admin and Identity Data Admin roles), and pass
---email with an address you can read: the passcode is e-mailed there.";
+Against a tenant, {TENANT_VARIABLES}, and pass
+--email with an address you can read: the passcode is e-mailed there."
+    )
+}
 
 struct Args {
     keep: bool,
@@ -50,46 +51,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 /// A live tenant when any PINGONE_* variable is set; `Ok(None)` for the simulator.
 fn live_target(args: &Args) -> Result<Option<Target>, String> {
-    const NAMES: [&str; 6] = [
-        "PINGONE_ENVIRONMENT_ID",
-        "PINGONE_REGION",
-        "PINGONE_MANAGEMENT_BASE",
-        "PINGONE_AUTH_BASE",
-        "PINGONE_CLIENT_ID",
-        "PINGONE_CLIENT_SECRET",
-    ];
-    if NAMES.iter().all(|n| var(n).is_none()) {
-        return Ok(None);
-    }
-    let required = |name: &str| {
-        var(name).ok_or_else(|| format!("{name} is not set (running against a tenant needs PINGONE_ENVIRONMENT_ID, PINGONE_REGION or the two base URLs, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET)"))
-    };
-    let environment: EnvironmentId =
-        required("PINGONE_ENVIRONMENT_ID")?.parse().map_err(|e| format!("PINGONE_ENVIRONMENT_ID is malformed: {e}"))?;
-    let (endpoints, where_) = match (var("PINGONE_MANAGEMENT_BASE"), var("PINGONE_AUTH_BASE"), var("PINGONE_REGION")) {
-        (Some(m), Some(a), _) => {
-            (Endpoints::custom(&m, &a).map_err(|e| format!("PINGONE_MANAGEMENT_BASE/PINGONE_AUTH_BASE: {e}"))?, a)
-        }
-        (Some(_), None, _) | (None, Some(_), _) => {
-            return Err("set both PINGONE_MANAGEMENT_BASE and PINGONE_AUTH_BASE, or PINGONE_REGION".into());
-        }
-        (None, None, Some(r)) => {
-            let region: Region = r.parse().map_err(|e| format!("PINGONE_REGION: {e}"))?;
-            (Endpoints::for_region(region), format!("PingOne {} region", region.code()))
-        }
-        (None, None, None) => return Err(
-            "PINGONE_REGION is not set (NA, CA, EU, AU, SG or AP), nor PINGONE_MANAGEMENT_BASE and PINGONE_AUTH_BASE"
-                .into(),
-        ),
-    };
-    let client_id = required("PINGONE_CLIENT_ID")?;
-    let secret = required("PINGONE_CLIENT_SECRET")?;
+    let Some(tenant) = Tenant::from_env()? else { return Ok(None) };
     let email = args
         .email
         .clone()
@@ -98,10 +62,10 @@ fn live_target(args: &Args) -> Result<Option<Target>, String> {
         return Err(format!("--email {email:?} is not an e-mail address"));
     }
     Ok(Some(Target {
-        label: format!("{where_} (live tenant)"),
-        worker: WorkerCredentials::basic(environment.clone(), client_id, ClientSecret::new(secret)),
-        endpoints,
-        environment,
+        label: tenant.label,
+        worker: tenant.worker,
+        endpoints: tenant.endpoints,
+        environment: tenant.environment,
         otp: OtpSource::Terminal,
         username: args.username.clone().unwrap_or_else(|| "email-mfa-demo-user".into()),
         email,
@@ -115,11 +79,11 @@ async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) if message.is_empty() => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(message) => {
-            eprintln!("email_mfa: {message}\n\n{USAGE}");
+            eprintln!("email_mfa: {message}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };

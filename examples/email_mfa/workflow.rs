@@ -2,6 +2,9 @@
 //! Shared by `main.rs` and the workspace test that snapshots the transcript.
 #![allow(unreachable_pub, missing_docs, dead_code, clippy::print_stderr)]
 
+#[path = "common.rs"]
+pub mod common;
+
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -158,12 +161,12 @@ impl Target {
         email: String,
         keep: bool,
     ) -> Result<Self, String> {
-        let wired = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;
+        let tenant = common::Tenant::simulator(sim)?;
         Ok(Self {
-            label: format!("embedded PingOne simulator at {}", sim.auth_base()),
-            endpoints: wired.endpoints,
-            worker: wired.worker,
-            environment: wired.environment,
+            label: tenant.label,
+            endpoints: tenant.endpoints,
+            worker: tenant.worker,
+            environment: tenant.environment,
             otp: OtpSource::Outbox(sim.outbox().clone()),
             username,
             email,
@@ -171,21 +174,6 @@ impl Target {
             with_password: false,
         })
     }
-}
-
-/// A password for the demo user: random, never printed.
-fn demo_password() -> Password {
-    let mut bytes = [0u8; 18];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    let body: String = bytes
-        .iter()
-        .filter_map(|b| {
-            b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-                .get(usize::from(*b) % 56)
-                .map(|c| char::from(*c))
-        })
-        .collect();
-    Password::new(format!("{body}-7aZ!"))
 }
 
 /// Steps 1-20 (and teardown unless `keep`).
@@ -203,7 +191,7 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         });
     }
     // Steps 1-13 and 19, concurrently and idempotently.
-    let password = demo_password();
+    let password = common::demo_password();
     let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, password.clone());
     if target.with_password {
         spec = spec.with_password_first();

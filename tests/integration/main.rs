@@ -25,3 +25,5 @@ mod sessions;
 mod sign_on_e2e;
 mod support;
 mod userinfo_sign_off;
+mod web_signon;
+mod web_support;

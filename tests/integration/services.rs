@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -74,6 +75,70 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `chromedriver` of our own on a free loopback port, driving Debian's headless Chromium.
+#[derive(Debug)]
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+    chromium: PathBuf,
+}
+
+impl ChromeDriver {
+    /// Starts one, or `None` (skip) when `chromedriver` or `chromium` is not installed.
+    pub fn start() -> Option<Self> {
+        let driver = find_program("chromedriver", &["/usr/bin/chromedriver"], "chromium-driver")?;
+        let chromium = find_program("chromium", &["/usr/bin/chromium"], "chromium")?;
+        let port = free_port();
+        // Its own process group, so that the Chromium it starts is stopped with it.
+        let mut child = Command::new(driver)
+            .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".to_owned()])
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        wait_for_port(port, &mut child, "chromedriver");
+        Some(Self { child, port, chromium })
+    }
+
+    /// A new headless Chromium session with a fresh profile in `profile` (which it creates).
+    /// Chromium's background networking is off: on a closed network its connections are refused.
+    pub async fn browser(&self, profile: &std::path::Path) -> fantoccini::Client {
+        std::fs::create_dir_all(profile).unwrap();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=900,760",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let options = serde_json::json!({ "binary": self.chromium, "args": args });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -72,6 +72,23 @@ pub struct IdTokenClaims {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
+impl IdTokenClaims {
+    /// A name to greet the user with: `name`, else given and family name, else the username,
+    /// else the subject.
+    #[must_use]
+    pub fn display_name(&self) -> String {
+        if let Some(name) = self.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            return name.to_owned();
+        }
+        let parts: Vec<&str> =
+            [self.given_name.as_deref(), self.family_name.as_deref()].into_iter().flatten().collect();
+        if !parts.is_empty() {
+            return parts.join(" ");
+        }
+        self.preferred_username.clone().unwrap_or_else(|| self.sub.clone())
+    }
+}
+
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -169,4 +186,31 @@ pub(crate) async fn verify_id_token(
     check_claims(&claims, &client.inner.id_token_policy, &expected)?;
     tracing::debug!(step = pingone_core::Step::TokenExchange.number(), sub = %claims.sub, "ID token verified");
     Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdTokenClaims;
+
+    fn claims(extra: serde_json::Value) -> IdTokenClaims {
+        let mut base = serde_json::json!({ "iss": "i", "sub": "user-1", "aud": "c", "exp": 2, "iat": 1 });
+        if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+            base.extend(extra.clone());
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn display_name_falls_back_from_name_to_parts_to_username_to_subject() {
+        let full = serde_json::json!({ "name": "Ada L.", "given_name": "Ada", "family_name": "Lovelace" });
+        assert_eq!(claims(full).display_name(), "Ada L.");
+        assert_eq!(
+            claims(serde_json::json!({ "given_name": "Ada", "family_name": "Lovelace" })).display_name(),
+            "Ada Lovelace"
+        );
+        assert_eq!(claims(serde_json::json!({ "name": " ", "preferred_username": "ada" })).display_name(), "ada");
+        assert_eq!(claims(serde_json::json!({})).display_name(), "user-1");
+        let other = claims(serde_json::json!({ "env": "e-1", "p1.region": "EU" }));
+        assert_eq!(other.other.get("p1.region").and_then(|v| v.as_str()), Some("EU"));
+    }
 }

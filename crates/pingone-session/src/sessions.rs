@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_lc_rs::digest::{Context, SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use pingone_flow::{OpenError, SealError, SealedStage, SignOnStage, StageSealer};
+use pingone_flow::{OpenError, Recovery, SealError, SealedStage, SignOnStage, StageSealer};
 
 use crate::store::{FlowStore, StoreError};
 
@@ -20,6 +20,31 @@ impl SessionToken {
     pub fn secret(&self) -> &str {
         &self.0
     }
+
+    /// The CSRF token for forms shown with this token: see [`csrf_token`].
+    #[must_use]
+    pub fn csrf(&self) -> String {
+        csrf_token(&self.0)
+    }
+}
+
+/// A CSRF token bound to a cookie value: a truncated, domain-separated SHA-256 of it (128 bits,
+/// base64url), so that the cookie value itself never appears in a page. A form whose token does
+/// not match the cookie it is posted with was shown for another stage, in another tab, or was
+/// forged: [`csrf_matches`] says so.
+#[must_use]
+pub fn csrf_token(cookie_value: &str) -> String {
+    let mut ctx = Context::new(&SHA256);
+    ctx.update(b"pingone-session/csrf/v1/");
+    ctx.update(cookie_value.as_bytes());
+    URL_SAFE_NO_PAD.encode(ctx.finish().as_ref().get(..16).unwrap_or_default())
+}
+
+/// Whether `form_value` is the CSRF token of `cookie_value` (compared in constant time).
+#[must_use]
+pub fn csrf_matches(cookie_value: &str, form_value: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(csrf_token(cookie_value).as_bytes(), form_value.as_bytes())
+        .is_ok()
 }
 
 impl std::fmt::Debug for SessionToken {
@@ -52,10 +77,22 @@ impl SessionError {
     /// trying again may help, or a misconfiguration).
     #[must_use]
     pub fn is_start_over(&self) -> bool {
+        self.recovery() == Recovery::StartOver
+    }
+
+    /// What to do about it, as [`FlowError::recovery`](pingone_flow::FlowError::recovery) says
+    /// for a step: start over (used, expired, tampered, another key), retry (a store outage or
+    /// a full store; the OS random source), or fix the configuration (a stage sealed for another
+    /// application or environment; a store that refuses commands).
+    #[must_use]
+    pub fn recovery(&self) -> Recovery {
         match self {
-            SessionError::Missing => true,
-            SessionError::Open(e) => !matches!(e, OpenError::WrongBinding(_)),
-            SessionError::Seal(_) | SessionError::Store(_) => false,
+            SessionError::Missing => Recovery::StartOver,
+            SessionError::Open(OpenError::WrongBinding(_)) => Recovery::Misconfigured,
+            SessionError::Open(_) => Recovery::StartOver,
+            SessionError::Seal(_) => Recovery::Retry,
+            SessionError::Store(e) if e.is_transient() => Recovery::Retry,
+            SessionError::Store(_) => Recovery::Misconfigured,
         }
     }
 }
@@ -91,6 +128,29 @@ impl SignOnSessions {
     #[must_use]
     pub fn in_cookie(sealer: StageSealer) -> Self {
         Self { sealer, carrier: Carrier::Cookie }
+    }
+
+    /// The carrier named by `store`, as a command-line flag would give it: `memory` (a
+    /// [`MemoryStore`](crate::MemoryStore)), `cookie` (stateless), or `redis://HOST:PORT[/DB]`
+    /// (a `RedisStore`, connected now; needs the `redis` feature).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidUrl`] for anything else (or Redis without the feature),
+    /// [`StoreError::Unreachable`] when Redis does not answer.
+    pub async fn from_store_name(sealer: StageSealer, store: &str) -> Result<Self, StoreError> {
+        match store {
+            "memory" => Ok(Self::with_store(sealer, Arc::new(crate::MemoryStore::new()))),
+            "cookie" => Ok(Self::in_cookie(sealer)),
+            #[cfg(feature = "redis")]
+            url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Ok(Self::with_store(sealer, Arc::new(crate::RedisStore::connect(url).await?)))
+            }
+            #[cfg(not(feature = "redis"))]
+            url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Err(StoreError::InvalidUrl { reason: "Redis support is not compiled in (feature `redis`)".into() })
+            }
+            _ => Err(StoreError::InvalidUrl { reason: "expected memory, cookie or redis://HOST:PORT".into() }),
+        }
     }
 
     /// Whether the token is the sealed stage itself (no store).
@@ -149,4 +209,20 @@ fn store_key(token: &str) -> String {
     ctx.update(b"pingone-session/store-key/v1/");
     ctx.update(token.as_bytes());
     URL_SAFE_NO_PAD.encode(ctx.finish().as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_bind_a_form_to_its_cookie() {
+        let token = csrf_token("cookie-value");
+        assert!(csrf_matches("cookie-value", &token));
+        assert!(!csrf_matches("other-cookie", &token));
+        assert!(!csrf_matches("cookie-value", ""));
+        assert!(!token.contains("cookie-value"));
+        assert_eq!(token.len(), 22, "128 bits, base64url");
+        assert_eq!(SessionToken("cookie-value".into()).csrf(), token);
+    }
 }

@@ -82,6 +82,19 @@ impl SealingKey {
         Self::from_bytes(&bytes)
     }
 
+    /// The key in the environment variable `name` (base64), or — when it is not set — a fresh
+    /// random key, which serves this process only (fine for one instance; a fleet sets the
+    /// variable on every instance).
+    ///
+    /// # Errors
+    /// As [`from_base64`](Self::from_base64) for a set variable, [`KeyError::Random`] otherwise.
+    pub fn from_env_or_generate(name: &str) -> Result<Self, KeyError> {
+        match std::env::var(name) {
+            Ok(text) => Self::from_base64(&text),
+            Err(_) => Self::generate(),
+        }
+    }
+
     /// The key's public fingerprint (hex), as shown by `Debug`.
     #[must_use]
     pub fn id(&self) -> String {
@@ -154,6 +167,17 @@ mod tests {
         assert_eq!(SealingKey::from_bytes(&[0; 16]).unwrap_err(), KeyError::Length(16));
         assert!(!format!("{a:?}").contains(&text));
         assert_ne!(SealingKey::generate().unwrap().id(), SealingKey::generate().unwrap().id());
+    }
+
+    #[test]
+    fn a_key_comes_from_the_environment_or_is_generated() {
+        // An unset variable: a fresh key each time.
+        let unset = "PINGONE_FLOW_TEST_SURELY_UNSET_KEY_VARIABLE";
+        let (a, b) =
+            (SealingKey::from_env_or_generate(unset).unwrap(), SealingKey::from_env_or_generate(unset).unwrap());
+        assert_ne!(a.id(), b.id());
+        // A set variable that is not a key is an error, never a silent fresh key.
+        assert!(SealingKey::from_env_or_generate("PATH").is_err());
     }
 
     #[test]

@@ -1,0 +1,87 @@
+//! `cargo run --example web_signon`: PingOne's Email MFA sign-on as server-rendered pages at
+//! <http://127.0.0.1:3000>, on the embedded simulator (users `ada` and `grace`, a mailbox page)
+//! or a tenant. `usage.txt` lists the options; `README-section.md` says what the site protects.
+#![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
+
+#[path = "../email_mfa/common.rs"]
+mod common;
+mod demo;
+mod site;
+
+use std::sync::Arc;
+
+use pingone_core::HttpClient;
+use pingone_flow::{KeyRing, SealingKey, SignOnClient, StageSealer};
+use pingone_provisioning::ManagementClient;
+use pingone_session::{MemoryStore, RedisStore, SignOnSessions};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let level = std::env::var("RUST_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt().with_max_level(level).with_ansi(false).init();
+    if let Err(message) = run().await {
+        eprintln!("web_signon: {message}");
+        return std::process::ExitCode::from(2);
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+async fn run() -> Result<(), String> {
+    let (mut bind, mut store, mut email) = ("127.0.0.1:3000".to_owned(), "memory".to_owned(), None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--bind", Some(value)) => bind = value,
+            ("--store", Some(value)) => store = value,
+            ("--email", Some(value)) => email = Some(value),
+            _ => return Err(format!("unexpected {arg:?}\n\n{}", include_str!("usage.txt"))),
+        }
+    }
+    // A tenant, or the embedded simulator (kept alive as long as the site).
+    let (tenant, sim) = match common::Tenant::from_env()? {
+        Some(tenant) => (tenant, None),
+        None => {
+            let sim = pingone_sim::Simulator::start(Default::default()).await.map_err(|e| e.to_string())?;
+            (common::Tenant::simulator(&sim)?, Some(sim))
+        }
+    };
+    let devices = [(email.as_deref().unwrap_or_default(), "E-mail")];
+    let users = match (&sim, &email) {
+        (Some(_), _) => demo::SIMULATOR_USERS.to_vec(),
+        (None, Some(_)) => vec![("web-signon-demo-user", ("Demo", "User"), &devices[..])],
+        (None, None) => return Err("--email ADDRESS is required against a tenant: codes are e-mailed there".into()),
+    };
+    let (http, endpoints, environment) =
+        (HttpClient::new().map_err(|e| e.to_string())?, tenant.endpoints, tenant.environment);
+    let management = ManagementClient::connect(http.clone(), endpoints.clone(), environment.clone(), tenant.worker);
+    let provisioned = demo::provision(&management, &users, common::demo_password())
+        .await
+        .map_err(|e| format!("provisioning on the {} failed: {e}", tenant.label))?;
+    let app = pingone_mfa::oidc_app(&provisioned).map_err(|e| e.to_string())?;
+    // `require_mfa`: a sign-on that skipped the e-mailed code is refused, never a session.
+    let client = SignOnClient::new(http, endpoints, environment, app).require_mfa();
+    // Instances that share sign-ons share the key; without one, a new key serves this process only.
+    let key = std::env::var("WEB_SIGNON_SEALING_KEY")
+        .map_or_else(|_| SealingKey::generate(), |k| SealingKey::from_base64(&k));
+    let key = key.map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?;
+    // How long a sign-on may wait between two steps: PingOne's flow lifetime unless set.
+    let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS").ok().and_then(|s| s.parse().ok());
+    let sealer = StageSealer::new(&client, KeyRing::new(key))
+        .with_max_age(max_age.map_or(pingone_flow::DEFAULT_MAX_AGE, std::time::Duration::from_secs));
+    let sessions = match store.as_str() {
+        "memory" => SignOnSessions::with_store(sealer, Arc::new(MemoryStore::new())),
+        "cookie" => SignOnSessions::in_cookie(sealer),
+        url if url.starts_with("redis://") => {
+            SignOnSessions::with_store(sealer, Arc::new(RedisStore::connect(url).await.map_err(|e| e.to_string())?))
+        }
+        other => return Err(format!("--store {other:?}: expected memory, cookie or redis://HOST:PORT")),
+    };
+    let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("--bind {bind}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let outbox = sim.as_ref().map(|sim| sim.outbox().clone());
+    let (secure, accounts, decoys) = (!addr.ip().is_loopback(), Default::default(), Default::default());
+    let site = site::router(site::App { client, sessions, outbox, secure, accounts, decoys });
+    tracing::info!(on = %tenant.label, store = store.split('@').next_back().unwrap_or_default(), "sign-on ready");
+    println!("web_signon: listening on http://{addr}");
+    axum::serve(listener, site).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,301 @@
+//! The pages. Each sign-on stage waits, sealed, in `SignOnSessions` (memory, Redis or the cookie
+//! itself) under the `signon` cookie. Every form carries a CSRF token derived from the cookie it
+//! was shown with, so a form is bound to its stage: a double submit, the back button or a second
+//! tab gets a page that says so, never a 500.
+// Handlers return ready-made error pages as their `Err` values (as pingone-sim does).
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OpenError, OtpOutcome, Recovery, SignOnStage};
+use pingone_session::{SessionError, SignOnSessions};
+
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+/// The demo policy's limits (`EmailMfaSpec::demo`): mimicked for refused usernames, and the
+/// longest a lock lasts when PingOne does not say.
+const ATTEMPTS: u32 = 3;
+const COOL_DOWN: Duration = Duration::from_secs(120);
+
+pub(crate) struct App {
+    pub(crate) client: pingone_flow::SignOnClient,
+    pub(crate) sessions: SignOnSessions,
+    pub(crate) outbox: Option<pingone_sim::Outbox>,
+    /// Cookies are `Secure` (HTTPS only) unless the site is on loopback.
+    pub(crate) secure: bool,
+    /// The app's own session: signed-in users' verified claims. A real app keeps them in its
+    /// framework's session layer, shared by its instances; this example keeps them in memory.
+    pub(crate) accounts: Mutex<HashMap<String, IdTokenClaims>>,
+    /// Refused usernames' flows: wrong codes entered so far, and since when (see `start`).
+    pub(crate) decoys: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+type Page = Result<Response, Response>;
+type Shared = State<Arc<App>>;
+type Fields = Form<HashMap<String, String>>;
+
+pub(crate) fn router(app: App) -> axum::Router {
+    use axum::routing::{get, post};
+    let router = axum::Router::new().route("/", get(home).post(start)).route("/signon", get(show).post(advance));
+    router.route("/signout", post(sign_out)).route("/mailbox", get(mailbox)).with_state(Arc::new(app))
+}
+
+async fn home(State(app): Shared, headers: HeaderMap) -> Page {
+    let session = cookie(&headers, "session").unwrap_or_default();
+    if let Some(claims) = lock(&app.accounts).get(&session) {
+        return Ok(app.page(&signed_in(claims, &csrf(&session))));
+    }
+    // Before a sign-on exists, the cookie holds a random value for the form's token to be bound to.
+    let value = cookie(&headers, "signon").or_else(random).ok_or_else(|| oops(UNAVAILABLE, 503))?;
+    let body = fill(include_str!("templates/username.html"), &[("csrf", &csrf(&value))]);
+    Ok(([app.set("signon", Some(&value))], app.page(&body)).into_response())
+}
+
+async fn start(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
+    let _ = app.sessions.take(&bound(&headers, "signon", &form)?).await; // drops a sign-on in progress
+    let authorized = app.client.authorize().await.map_err(|e| failure(&e))?;
+    let username = form.get("username").map_or("", |u| u.trim());
+    let stage = match authorized.submit_username(&app.client, username).await {
+        Ok(submitted) => match submitted.next().map_err(|e| failure(&e))? {
+            AfterUsername::OtpRequired(stage) => stage.into(),
+            AfterUsername::DeviceSelectionRequired(stage) => stage.into(),
+            AfterUsername::Completed(done) => return app.finish(done).await,
+        },
+        // No user enumeration: a refused username gets the same code page and the same answers
+        // (counted here), but no code is ever sent. See README-section.md for what remains.
+        Err(FlowError::UsernameRejected { state, .. }) => {
+            let mut decoys = lock(&app.decoys);
+            decoys.retain(|_, (_, since)| since.elapsed() < pingone_flow::DEFAULT_MAX_AGE);
+            decoys.insert(state.flow_id().to_owned(), (0, Instant::now()));
+            SignOnStage::Authorized(*state)
+        }
+        Err(e) => return Err(failure(&e)),
+    };
+    app.park(stage, "").await
+}
+
+/// The page of the stage waiting under the cookie (taken, shown, and parked under a new token).
+async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Page {
+    let stage = app.take(&headers).await?;
+    let body = match &stage {
+        SignOnStage::DeviceSelectionRequired(stage) => {
+            let choice = include_str!("templates/choice.html");
+            let choices: String =
+                stage.choices().iter().map(|c| fill(choice, &[("id", &c.id), ("label", &c.label)])).collect();
+            include_str!("templates/device.html").replace("{{!choices}}", &choices)
+        }
+        SignOnStage::OtpRequired(_) | SignOnStage::Authorized(_) => {
+            let left = query.get("left").and_then(|n| n.parse::<u32>().ok());
+            let key =
+                format!("{}{}=", query.get("notice").map_or("", |n| n), if left.is_some() { "+left" } else { "" });
+            let notice = include_str!("templates/notices.txt").lines().find_map(|l| l.strip_prefix(key.as_str()));
+            let notice = fill(notice.unwrap_or_default(), &[("left", &left.unwrap_or_default().to_string())]);
+            fill(include_str!("templates/code.html"), &[("notice", &notice)])
+        }
+        _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
+    };
+    let token = app.sessions.park(stage).await.map_err(|e| lost(&e))?;
+    let body = fill(&body, &[("csrf", &csrf(token.secret()))]);
+    Ok(([app.set("signon", Some(token.secret()))], app.page(&body)).into_response())
+}
+
+async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
+    bound(&headers, "signon", &form)?;
+    let (device, resend) = (form.get("device"), form.contains_key("resend"));
+    let otp = form.get("code").map(|code| pingone_core::Otp::parse(code).ok());
+    let next = match (app.take(&headers).await?, device, resend, otp) {
+        (SignOnStage::DeviceSelectionRequired(stage), Some(id), ..) => {
+            stage.select(&app.client, id).await.map(|s| (s.into(), ""))
+        }
+        (SignOnStage::OtpRequired(stage), _, true, _) => {
+            stage.resend(&app.client).await.map(|s| (s.into(), "?notice=resent"))
+        }
+        (SignOnStage::OtpRequired(stage), _, _, Some(None)) => Ok((stage.into(), "?notice=invalid")),
+        (SignOnStage::OtpRequired(stage), _, _, Some(Some(otp))) => match stage.submit_otp(&app.client, &otp).await {
+            Ok(OtpOutcome::Completed(done)) => return app.finish(done).await,
+            Ok(OtpOutcome::Rejected(r)) if r.expired => {
+                r.state.resend(&app.client).await.map(|s| (s.into(), "?notice=expired"))
+            }
+            Ok(OtpOutcome::Rejected(r)) => match r.remaining_attempts {
+                Some(left) => return app.park(r.state.into(), &format!("?notice=wrong&left={left}")).await,
+                None => Ok((r.state.into(), "?notice=wrong")),
+            },
+            Err(e) => Err(e),
+        },
+        (SignOnStage::Authorized(stage), _, resend, otp) => {
+            let notice = app.decoy(stage.flow_id(), resend, otp.map(|otp| otp.is_some()))?;
+            return app.park(stage.into(), &notice).await;
+        }
+        _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
+    };
+    let (stage, query) = next.map_err(|e| failure(&e))?;
+    app.park(stage, query).await
+}
+
+async fn sign_out(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
+    // Ends the app's session only. TODO(#17): also end the PingOne session with a sign-off.
+    lock(&app.accounts).remove(&bound(&headers, "session", &form)?);
+    Ok(([app.set("session", None)], Redirect::to("/")).into_response())
+}
+
+/// Simulator mode only: the e-mails the simulator "sent", newest first, so a person can sign on.
+async fn mailbox(State(app): Shared) -> Page {
+    let outbox = app.outbox.as_ref().ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
+    let mail = include_str!("templates/mail.html");
+    let each = |m: &pingone_sim::Email| fill(mail, &[("to", &m.to), ("at", &m.sent_at), ("body", &m.body)]);
+    let mail: String = outbox.messages().iter().rev().map(each).collect();
+    Ok(app.page(&include_str!("templates/mailbox.html").replace("{{!mail}}", &mail)))
+}
+
+impl App {
+    /// A refused username's decoy answers as `OtpRequired` does: a resend, a malformed code, or
+    /// a wrong one (the policy's attempts, then its lock).
+    fn decoy(&self, flow: &str, resend: bool, code: Option<bool>) -> Result<String, Response> {
+        let mut decoys = lock(&self.decoys);
+        let failures = decoys.get(flow).map_or(ATTEMPTS, |(n, _)| n + 1);
+        match (resend, code) {
+            (true, _) => Ok("?notice=resent".to_owned()),
+            (_, Some(true)) if failures >= ATTEMPTS => {
+                decoys.remove(flow);
+                Err(failure(&FlowError::Locked { unlock_in: Some(COOL_DOWN) }))
+            }
+            (_, Some(true)) => {
+                decoys.insert(flow.to_owned(), (failures, Instant::now()));
+                Ok(format!("?notice=wrong&left={}", ATTEMPTS - failures))
+            }
+            _ => Ok("?notice=invalid".to_owned()),
+        }
+    }
+
+    async fn take(&self, headers: &HeaderMap) -> Result<SignOnStage, Response> {
+        let token = cookie(headers, "signon").ok_or_else(|| lost(&SessionError::Missing))?;
+        self.sessions.take(&token).await.map_err(|e| lost(&e))
+    }
+
+    /// Parks the next stage under a new token and sends the browser to its page.
+    async fn park(&self, stage: SignOnStage, query: &str) -> Page {
+        let token = self.sessions.park(stage).await.map_err(|e| lost(&e))?;
+        Ok(([self.set("signon", Some(token.secret()))], Redirect::to(&format!("/signon{query}"))).into_response())
+    }
+
+    /// Resumes and exchanges: the verified claims become the app's session.
+    async fn finish(&self, done: Completed) -> Page {
+        let tokens = done.finish(&self.client).await.map_err(|e| failure(&e))?;
+        let id = random().ok_or_else(|| oops(UNAVAILABLE, 503))?;
+        lock(&self.accounts).insert(id.clone(), tokens.claims);
+        Ok((AppendHeaders([self.set("session", Some(&id)), self.set("signon", None)]), Redirect::to("/"))
+            .into_response())
+    }
+
+    fn set(&self, name: &str, value: Option<&str>) -> (header::HeaderName, String) {
+        let (value, secure) = (value.map_or("; Max-Age=0", |v| v), if self.secure { "; Secure" } else { "" });
+        (header::SET_COOKIE, format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+    }
+
+    fn page(&self, body: &str) -> Response {
+        html(StatusCode::OK, body, if self.outbox.is_some() { include_str!("templates/simulator.html") } else { "" })
+    }
+}
+
+fn signed_in(c: &IdTokenClaims, csrf: &str) -> String {
+    let names = [c.given_name.as_deref(), c.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+    let name = c.name.clone().unwrap_or_else(|| names.join(" "));
+    let at = c.auth_time.map(|t| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t))).unwrap_or_default();
+    let acr = c.acr.as_deref().map(|acr| fill(include_str!("templates/acr.html"), &[("acr", acr)])).unwrap_or_default();
+    let (email, amr) = (c.email.as_deref().unwrap_or_default(), c.amr.join(" "));
+    let vars = [("name", name.as_str()), ("email", email), ("amr", &amr), ("at", &at), ("csrf", csrf)];
+    fill(include_str!("templates/account.html"), &vars).replace("{{!acr}}", &acr)
+}
+
+const UNAVAILABLE: &str = include_str!("templates/unavailable.html");
+const OUT_OF_DATE: &str = include_str!("templates/out_of_date.html");
+const EXPIRED: &str = include_str!("templates/expired.html");
+
+/// The page for a failed step: the error says how to recover.
+fn failure(e: &FlowError) -> Response {
+    tracing::warn!(error = %e, "sign-on step failed");
+    match (e.recovery(), e) {
+        (Recovery::Locked { unlock_in }, _) => {
+            // When PingOne does not say, the policy's cool-down is the longest the lock can last.
+            let wait = format!("{} minute(s)", unlock_in.unwrap_or(COOL_DOWN).as_secs().div_ceil(60));
+            oops(&fill(include_str!("templates/locked.html"), &[("wait", &wait)]), 429)
+        }
+        (_, FlowError::StaleStage { .. }) => oops(OUT_OF_DATE, 409),
+        (_, FlowError::Expired { .. }) => oops(EXPIRED, 410),
+        (Recovery::Retry, _) => oops(include_str!("templates/retry.html"), 503),
+        (Recovery::StartOver, _) => oops(include_str!("templates/start_over.html"), 409),
+        _ => oops(UNAVAILABLE, 503),
+    }
+}
+
+/// The page for a stage that could not be taken back.
+fn lost(e: &SessionError) -> Response {
+    match e {
+        SessionError::Missing => oops(OUT_OF_DATE, 409),
+        SessionError::Open(OpenError::Expired { .. }) => oops(EXPIRED, 410),
+        e if e.is_start_over() => oops(include_str!("templates/start_over.html"), 400),
+        e => {
+            tracing::error!(error = %e, "the sign-on store failed");
+            oops(UNAVAILABLE, 503)
+        }
+    }
+}
+
+fn oops(body: &str, status: u16) -> Response {
+    html(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body, "")
+}
+
+/// Every page: never cached (the back button asks the server again), never framed, no scripts.
+fn html(status: StatusCode, body: &str, mailbox: &str) -> Response {
+    let page = include_str!("templates/layout.html").replace("{{!mailbox}}", mailbox).replace("{{!body}}", body);
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    (status, headers, Html(page)).into_response()
+}
+
+/// Replaces each `{{name}}` with its value, HTML-escaped (`{` too: a value never names a placeholder).
+fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let escape = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let escape = |v: &str| escape(v).replace('\'', "&#39;").replace('{', "&#123;");
+    vars.iter()
+        .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), &escape(value)))
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut all =
+        headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';'));
+    all.find_map(|c| Some(c.trim().strip_prefix(name)?.strip_prefix('=')?.to_owned()))
+}
+
+/// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
+/// earlier stage or another tab (or was forged): nothing is done.
+fn bound(headers: &HeaderMap, name: &str, form: &HashMap<String, String>) -> Result<String, Response> {
+    let token = form.get("csrf").map_or(&[][..], |t| t.as_bytes());
+    let value = cookie(headers, name)
+        .filter(|v| aws_lc_rs::constant_time::verify_slices_are_equal(csrf(v).as_bytes(), token).is_ok());
+    value.ok_or_else(|| oops(include_str!("templates/other_tab.html"), 409))
+}
+
+/// A CSRF token bound to a cookie value: a hash, so the value itself never appears in a page.
+fn csrf(cookie_value: &str) -> String {
+    let hash =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("web_signon csrf\0{cookie_value}").as_bytes());
+    URL_SAFE_NO_PAD.encode(hash.as_ref().get(..16).unwrap_or_default())
+}
+
+fn random() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).ok().map(|()| URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
