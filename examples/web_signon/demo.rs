@@ -3,7 +3,7 @@
 #![allow(unreachable_pub, dead_code)]
 
 use pingone_core::Password;
-use pingone_provisioning::model::{DeviceSpec, Name, NewUser};
+use pingone_provisioning::model::{DeviceSelection, DeviceSpec, Name, NewUser};
 use pingone_provisioning::{
     DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned, SetupError,
 };
@@ -31,7 +31,10 @@ pub async fn provision(
 ) -> Result<Provisioned, SetupError> {
     let (first, (given, family), devices) = users.first().copied().unwrap_or(SIMULATOR_USERS[0]);
     let (email, _) = devices.first().copied().unwrap_or(("ada@example.test", ""));
-    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, first, email, password);
+    // PROMPT_TO_SELECT: `grace`, with two devices, chooses where the code goes (PingOne's
+    // default, DEFAULT_TO_FIRST, would send it to her first device at once).
+    let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, first, email, password)
+        .with_device_selection(DeviceSelection::PromptToSelect);
     spec.user.name = Some(Name { given: Some(given.into()), family: Some(family.into()) });
     let provisioned = EmailMfaSetup::new(spec.clone()).run(management).await?;
     let population = PopulationCreated::ensure(management, &spec.population).await?;
