@@ -267,6 +267,20 @@ pub enum Operation {
     Discovery,
     /// The JWKS, read to verify the ID token (serves step 20).
     Jwks,
+    /// `usernamePassword.check`: the `LOGIN` action of a password-first policy identifies the
+    /// user with a password (serves step 16, which it replaces).
+    CheckPassword,
+    /// `device.select` for another device than the one that got the OTP (serves step 17).
+    SwitchDevice,
+    /// The userinfo endpoint, read with the access token (after step 20).
+    Userinfo,
+    /// `/as/signoff`: ends the PingOne session (after step 20).
+    SignOff,
+    /// `POST` one object that the workflow does not number (a `LOGIN` action beside the MFA
+    /// action, a second device): it serves the step that creates its kind.
+    Create(ObjectKind),
+    /// The device activation of a device created `ACTIVATION_REQUIRED` (serves step 13).
+    ActivateDevice,
     /// `GET` one object.
     Read(ObjectKind),
     /// `GET` a whole collection (every page).
@@ -290,9 +304,13 @@ impl Operation {
     pub fn step(&self) -> Option<Step> {
         match self {
             Operation::Step(step) => Some(*step),
-            Operation::SelectDevice | Operation::ResendOtp => Some(Step::OtpCheck),
+            Operation::SelectDevice | Operation::ResendOtp | Operation::SwitchDevice => Some(Step::OtpCheck),
+            Operation::CheckPassword => Some(Step::UserLookup),
+            Operation::ActivateDevice => Some(Step::CreateEmailDevice),
+            Operation::Userinfo | Operation::SignOff => None,
             Operation::Discovery | Operation::Jwks => Some(Step::TokenExchange),
-            Operation::Read(kind)
+            Operation::Create(kind)
+            | Operation::Read(kind)
             | Operation::List(kind)
             | Operation::Find(kind)
             | Operation::Update(kind)
@@ -317,6 +335,12 @@ impl fmt::Display for Operation {
             Operation::ResendOtp => f.write_str("resend OTP (device.select)"),
             Operation::Discovery => f.write_str("fetch OIDC discovery"),
             Operation::Jwks => f.write_str("fetch JWKS"),
+            Operation::CheckPassword => f.write_str("usernamePassword.check"),
+            Operation::SwitchDevice => f.write_str("switch device (device.select)"),
+            Operation::Userinfo => f.write_str("userinfo"),
+            Operation::SignOff => f.write_str("sign-off"),
+            Operation::Create(kind) => write!(f, "create {}", kind.names().0),
+            Operation::ActivateDevice => f.write_str("activate MFA device"),
             Operation::Read(kind) => write!(f, "read {}", kind.names().0),
             Operation::List(kind) => write!(f, "list {}", kind.names().1),
             Operation::Find(kind) => write!(f, "find {} by {}", kind.names().0, kind.lookup_key()),

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use pingone_core::{ApiRequest, ApiResponse, EnvironmentId, HttpClient, Method, SharedClock, StateToken, Url};
 use pingone_core::{Endpoints, Operation, PkceVerifier, Step};
-use serde_json::Value;
 use tracing::Instrument as _;
 
 use crate::binding::{Binding, BindingTags};
@@ -393,7 +392,7 @@ impl SignOnClient {
         ctx: &mut FlowContext,
         step: &Operation,
         action: &'static str,
-        body: &Value,
+        body: &(impl serde::Serialize + ?Sized + Sync),
         replay: Replay,
     ) -> Result<FlowResponse, FlowError> {
         let before = ctx.status.clone();

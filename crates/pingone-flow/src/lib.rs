@@ -118,6 +118,7 @@ mod pi_flow;
 mod recovery;
 mod redirect;
 mod seal;
+mod secret_body;
 mod sign_off;
 mod stage;
 mod states;

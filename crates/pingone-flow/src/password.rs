@@ -8,12 +8,10 @@
 //!                    FirstStep::PasswordRequired(PasswordRequired) ─submit_credentials─► AfterUsername
 //! ```
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use pingone_core::{Operation, Password, Step};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::client::{Replay, SignOnClient};
 use crate::context::FlowContext;
@@ -24,7 +22,7 @@ use crate::status::FlowStatus;
 
 /// `usernamePassword.check`: the `LOGIN` action's step (it identifies the user, as step 16's
 /// `user.lookup` does).
-pub(crate) const PASSWORD_CHECK: Operation = Operation::Custom(Cow::Borrowed("usernamePassword.check"));
+pub(crate) const PASSWORD_CHECK: Operation = Operation::CheckPassword;
 
 /// What the flow asks first.
 #[derive(Debug)]
@@ -192,7 +190,8 @@ impl PasswordRequired {
     ) -> Result<AfterUsername, FlowError> {
         client.check_stage(&self.ctx, &PASSWORD_CHECK)?;
         let saved = self.ctx.clone();
-        let body = json!({ "username": username, "password": password.secret() });
+        // Serialised straight from the secret into a body that is wiped when dropped.
+        let body = crate::secret_body::Credentials { username, password: password.secret() };
         match client.post_action(&mut self.ctx, &PASSWORD_CHECK, "usernamePassword.check", &body, Replay::Never).await {
             Ok(flow) => UsernameSubmitted::from_flow(self.ctx, flow).after_identification(PASSWORD_CHECK),
             Err(FlowError::Http(error)) if error.status() == Some(400) => {

@@ -9,8 +9,6 @@
 //! - The browser drove it (PingOne's hosted pages): the browser holds the cookie, so send it to
 //!   [`SignOnClient::sign_off_url`]; PingOne redirects it to the post-logout redirect URI.
 
-use std::borrow::Cow;
-
 use pingone_core::{ApiRequest, IdToken, Method, Operation, Url};
 use tracing::Instrument as _;
 
@@ -19,7 +17,7 @@ use crate::error::FlowError;
 use crate::tokens::Tokens;
 
 /// Ending the PingOne session.
-pub(crate) const SIGN_OFF: Operation = Operation::Custom(Cow::Borrowed("sign-off"));
+pub(crate) const SIGN_OFF: Operation = Operation::SignOff;
 
 /// PingOne's answer to a sign-off.
 #[derive(Debug, Clone)]

@@ -329,7 +329,8 @@ impl OtpRequired {
         const STEP: Operation = Operation::Step(Step::OtpCheck);
         client.check_stage(&self.ctx, &STEP)?;
         let saved = self.ctx.clone();
-        let body = json!({ "otp": otp.secret() });
+        // Serialised straight from the secret into a body that is wiped when dropped.
+        let body = crate::secret_body::OtpCheck { otp: otp.secret() };
         match client.post_action(&mut self.ctx, &STEP, "otp.check", &body, Replay::Never).await {
             Ok(flow) => match FlowStatus::parse(&flow.status) {
                 FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),

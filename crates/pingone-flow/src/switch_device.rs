@@ -27,7 +27,7 @@ impl OtpRequired {
     /// answer was lost (never sent twice: that would send two e-mails); [`FlowError::StaleStage`]
     /// when the flow has moved on; other errors as for every step.
     pub async fn switch_device(mut self, client: &SignOnClient, device_id: &str) -> Result<OtpRequired, FlowError> {
-        const STEP: Operation = Operation::SelectDevice;
+        const STEP: Operation = Operation::SwitchDevice;
         client.check_stage(&self.ctx, &STEP)?;
         if !self.can_resend {
             return Err(FlowError::ActionNotOffered {

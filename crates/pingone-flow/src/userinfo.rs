@@ -2,8 +2,6 @@
 //! access token of a completed sign-on, with OIDC Core 5.3.2's check that its `sub` is the ID
 //! token's.
 
-use std::borrow::Cow;
-
 use pingone_core::{ApiRequest, Method, Operation};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -13,7 +11,7 @@ use crate::error::FlowError;
 use crate::tokens::Tokens;
 
 /// Reading the user's claims from the userinfo endpoint.
-pub(crate) const USERINFO: Operation = Operation::Custom(Cow::Borrowed("userinfo"));
+pub(crate) const USERINFO: Operation = Operation::Userinfo;
 
 /// The claims userinfo answered: `sub` always, then what the granted scopes allow.
 #[derive(Debug, Clone, Deserialize)]

@@ -523,7 +523,7 @@ async fn a_login_action_for_a_password_first_policy() {
         .await;
     let err = c.client.create_sign_on_policy_action(&Id::new("p-2"), &SignOnPolicyActionSpec::login(1)).await;
     let err = err.unwrap_err();
-    assert_eq!(err.operation().map(ToString::to_string).as_deref(), Some("create LOGIN sign-on policy action"));
+    assert_eq!(err.operation().map(ToString::to_string).as_deref(), Some("create sign-on policy action"));
     assert!(err.has_code(&pingone_core::ErrorCode::UniquenessViolation));
 }
 

@@ -145,8 +145,8 @@ impl ManagementClient {
     /// `400` for a wrong passcode; other errors as for every call.
     pub async fn activate_device(&self, user: &Id<User>, device: &Id<Device>, otp: &Otp) -> Result<(), Error> {
         let url = self.url(&["users", user.as_str(), "devices", device.as_str()]);
-        let request = ApiRequest::new(Operation::Custom("activate MFA device".into()), Method::POST, url)
-            .json(DEVICE_ACTIVATE, &Activation { otp })?;
+        let request =
+            ApiRequest::new(Operation::ActivateDevice, Method::POST, url).json(DEVICE_ACTIVATE, &Activation { otp })?;
         self.transport.send(request).await.map(|_| ())
     }
 }

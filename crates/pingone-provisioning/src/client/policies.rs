@@ -54,8 +54,7 @@ impl ManagementClient {
     ) -> Result<SignOnPolicyAction, Error> {
         let operation = match spec.kind {
             ActionType::MultiFactorAuthentication => Step::CreateMfaAction.into(),
-            ActionType::Login => Operation::Custom("create LOGIN sign-on policy action".into()),
-            ref other => Operation::Custom(format!("create {other} sign-on policy action").into()),
+            _ => Operation::Create(pingone_core::ObjectKind::SignOnPolicyAction),
         };
         self.send_body(operation, Method::POST, &["signOnPolicies", policy.as_str(), "actions"], JSON, spec).await
     }
