@@ -15,6 +15,7 @@ mod bad_input;
 mod closer_to_pingone;
 mod compile_fail;
 mod decoders_fuzz;
+mod decoy;
 mod example_transcript;
 mod no_replay;
 mod password_first;

@@ -90,9 +90,13 @@ impl SignOnStage {
             SignOnStage::DeviceSelectionRequired(s) => {
                 serde_json::to_vec(&DeviceSelectionData { c: s.ctx, d: s.devices })
             }
-            SignOnStage::OtpRequired(s) => {
-                serde_json::to_vec(&OtpRequiredData { c: s.ctx, d: s.devices, s: s.selected, r: s.can_resend })
-            }
+            SignOnStage::OtpRequired(s) => serde_json::to_vec(&OtpRequiredData {
+                c: s.ctx,
+                d: s.devices,
+                s: s.selected,
+                r: s.can_resend,
+                y: s.decoy,
+            }),
             SignOnStage::Completed(s) => serde_json::to_vec(&CodeData { c: s.ctx, k: s.code }),
             SignOnStage::Resumed(s) => serde_json::to_vec(&CodeData { c: s.ctx, k: Some((s.code, None)) }),
         }
@@ -116,7 +120,13 @@ impl SignOnStage {
             }
             OTP_REQUIRED => {
                 let d: OtpRequiredData = serde_json::from_slice(bytes).ok()?;
-                SignOnStage::OtpRequired(OtpRequired { ctx: d.c, devices: d.d, selected: d.s, can_resend: d.r })
+                SignOnStage::OtpRequired(OtpRequired {
+                    ctx: d.c,
+                    devices: d.d,
+                    selected: d.s,
+                    can_resend: d.r,
+                    decoy: d.y,
+                })
             }
             COMPLETED => {
                 let d: CodeData = serde_json::from_slice(bytes).ok()?;
@@ -177,6 +187,8 @@ struct OtpRequiredData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     s: Option<String>,
     r: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    y: Option<crate::decoy::Decoy>,
 }
 
 /// `Completed` (code present with `pi.flow`) and `Resumed` (code always present).

@@ -68,6 +68,8 @@ pub struct OtpRequired {
     pub(crate) devices: Vec<DeviceOption>,
     pub(crate) selected: Option<String>,
     pub(crate) can_resend: bool,
+    /// A stand-in for a refused username (see [`Authorized::decoy`]): no code was sent.
+    pub(crate) decoy: Option<crate::decoy::Decoy>,
 }
 state_debug!(OtpRequired);
 
@@ -219,6 +221,7 @@ impl UsernameSubmitted {
                 devices: self.devices,
                 selected: self.selected,
                 can_resend: self.can_resend,
+                decoy: None,
             })),
             FlowStatus::DeviceSelectionRequired => {
                 Ok(AfterUsername::DeviceSelectionRequired(DeviceSelectionRequired {
@@ -293,6 +296,7 @@ pub(crate) fn otp_required(step: &Operation, ctx: FlowContext, flow: FlowRespons
         selected: flow.embedded.selected_device.map(|d| d.id),
         devices: flow.embedded.devices,
         ctx,
+        decoy: None,
     })
 }
 
@@ -313,7 +317,7 @@ impl OtpRequired {
     /// Whether the flow offers sending a new OTP.
     #[must_use]
     pub fn can_resend(&self) -> bool {
-        self.can_resend && self.selected.is_some()
+        (self.can_resend && self.selected.is_some()) || self.decoy.is_some()
     }
 
     /// Step 17: submits the passcode. A wrong (or expired) passcode hands this stage back in
@@ -328,6 +332,9 @@ impl OtpRequired {
     pub async fn submit_otp(mut self, client: &SignOnClient, otp: &Otp) -> Result<OtpOutcome, FlowError> {
         const STEP: Operation = Operation::Step(Step::OtpCheck);
         client.check_stage(&self.ctx, &STEP)?;
+        if self.decoy.is_some() {
+            return crate::decoy::submit(self, client).await;
+        }
         let saved = self.ctx.clone();
         // Serialised straight from the secret into a body that is wiped when dropped.
         let body = crate::secret_body::OtpCheck { otp: otp.secret() };
@@ -378,6 +385,9 @@ impl OtpRequired {
     pub async fn refresh(mut self, client: &SignOnClient) -> Result<OtpOutcome, FlowError> {
         const STEP: Operation = Operation::Step(Step::OtpCheck);
         client.check_stage(&self.ctx, &STEP)?;
+        if self.decoy.is_some() {
+            return Ok(OtpOutcome::Rejected(OtpRejection { state: self, remaining_attempts: None, expired: false }));
+        }
         let flow = client.read_flow(&mut self.ctx, &STEP).await?;
         match FlowStatus::parse(&flow.status) {
             FlowStatus::Completed => Ok(OtpOutcome::Completed(Completed::from_flow(self.ctx, &flow))),
@@ -399,6 +409,9 @@ impl OtpRequired {
     pub async fn resend(mut self, client: &SignOnClient) -> Result<OtpRequired, FlowError> {
         const STEP: Operation = Operation::ResendOtp;
         client.check_stage(&self.ctx, &STEP)?;
+        if self.decoy.is_some() {
+            return crate::decoy::resend(self, client).await;
+        }
         let Some(device) = self.selected.clone().filter(|_| self.can_resend) else {
             return Err(FlowError::ActionNotOffered {
                 operation: STEP,
