@@ -70,6 +70,17 @@ impl Tenant {
 }
 
 impl Tenant {
+    /// The tenant the `PINGONE_*` variables name, or else a new embedded simulator (returned
+    /// too: it serves until dropped).
+    #[allow(dead_code)]
+    pub async fn from_env_or_simulator() -> Result<(Tenant, Option<pingone_sim::Simulator>), String> {
+        if let Some(tenant) = Tenant::from_env()? {
+            return Ok((tenant, None));
+        }
+        let sim = pingone_sim::Simulator::start(Default::default()).await.map_err(|e| e.to_string())?;
+        Ok((Tenant::simulator(&sim)?, Some(sim)))
+    }
+
     /// The embedded simulator, as a tenant.
     pub fn simulator(sim: &pingone_sim::Simulator) -> Result<Tenant, String> {
         let target = pingone_mfa::testing::SimulatorTarget::new(sim).map_err(|e| e.to_string())?;

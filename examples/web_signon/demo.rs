@@ -3,7 +3,7 @@
 #![allow(unreachable_pub, dead_code)]
 
 use pingone_core::Password;
-use pingone_provisioning::model::{DeviceSelection, DeviceSpec, Name, NewUser};
+use pingone_provisioning::model::{DeviceSelection, Name, NewUser};
 use pingone_provisioning::{
     DevicePolicyCreated, EmailMfaSetup, EmailMfaSpec, ManagementClient, PopulationCreated, Provisioned, SetupError,
 };
@@ -45,11 +45,8 @@ pub async fn provision(
         let new = NewUser { username: (*username).into(), email: email.into(), name, population: None };
         let user = population.create_user(management, new).await?;
         let user = user.finish(management, None, &device_policy, Some(nickname)).await?;
-        let existing = management.list_devices(user.id()).await?;
-        for (address, nickname) in more.iter().filter(|(a, _)| !existing.iter().any(|d| d.email.as_deref() == Some(a)))
-        {
-            let device = DeviceSpec::email(*address, Some(device_policy.id().clone())).with_nickname(*nickname);
-            management.create_device(user.id(), &device).await?;
+        for (address, nickname) in more {
+            user.add_email_device(management, &device_policy, address, Some(nickname)).await?;
         }
     }
     Ok(provisioned)

@@ -8,22 +8,17 @@ mod common;
 mod demo;
 mod site;
 
-use std::sync::Arc;
-
 use pingone_core::HttpClient;
 use pingone_flow::{KeyRing, SealingKey, SignOnClient, StageSealer};
 use pingone_provisioning::ManagementClient;
-use pingone_session::{MemoryStore, RedisStore, SignOnSessions};
+use pingone_session::SignOnSessions;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let level = std::env::var("RUST_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
     tracing_subscriber::fmt().with_max_level(level).with_ansi(false).init();
-    if let Err(message) = run().await {
-        eprintln!("web_signon: {message}");
-        return std::process::ExitCode::from(2);
-    }
-    std::process::ExitCode::SUCCESS
+    let failed = run().await.map_err(|message| eprintln!("web_signon: {message}")).is_err();
+    std::process::ExitCode::from(u8::from(failed) * 2)
 }
 
 async fn run() -> Result<(), String> {
@@ -38,13 +33,7 @@ async fn run() -> Result<(), String> {
         }
     }
     // A tenant, or the embedded simulator (kept alive as long as the site).
-    let (tenant, sim) = match common::Tenant::from_env()? {
-        Some(tenant) => (tenant, None),
-        None => {
-            let sim = pingone_sim::Simulator::start(Default::default()).await.map_err(|e| e.to_string())?;
-            (common::Tenant::simulator(&sim)?, Some(sim))
-        }
-    };
+    let (tenant, sim) = common::Tenant::from_env_or_simulator().await?;
     let devices = [(email.as_deref().unwrap_or_default(), "E-mail")];
     let users = match (&sim, &email) {
         (Some(_), _) => demo::SIMULATOR_USERS.to_vec(),
@@ -61,26 +50,18 @@ async fn run() -> Result<(), String> {
     // `require_mfa`: a sign-on that skipped the e-mailed code is refused, never a session.
     let client = SignOnClient::new(http, endpoints, environment, app).require_mfa();
     // Instances that share sign-ons share the key; without one, a new key serves this process only.
-    let key = std::env::var("WEB_SIGNON_SEALING_KEY")
-        .map_or_else(|_| SealingKey::generate(), |k| SealingKey::from_base64(&k));
-    let key = key.map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?;
+    let key = SealingKey::from_env_or_generate("WEB_SIGNON_SEALING_KEY")
+        .map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?;
     // How long a sign-on may wait between two steps: PingOne's flow lifetime unless set.
     let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS").ok().and_then(|s| s.parse().ok());
     let sealer = StageSealer::new(&client, KeyRing::new(key))
         .with_max_age(max_age.map_or(pingone_flow::DEFAULT_MAX_AGE, std::time::Duration::from_secs));
-    let sessions = match store.as_str() {
-        "memory" => SignOnSessions::with_store(sealer, Arc::new(MemoryStore::new())),
-        "cookie" => SignOnSessions::in_cookie(sealer),
-        url if url.starts_with("redis://") => {
-            SignOnSessions::with_store(sealer, Arc::new(RedisStore::connect(url).await.map_err(|e| e.to_string())?))
-        }
-        other => return Err(format!("--store {other:?}: expected memory, cookie or redis://HOST:PORT")),
-    };
+    let sessions = SignOnSessions::from_store_name(sealer, &store).await.map_err(|e| format!("--store: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("--bind {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let outbox = sim.as_ref().map(|sim| sim.outbox().clone());
-    let (secure, accounts, decoys) = (!addr.ip().is_loopback(), Default::default(), Default::default());
-    let site = site::router(site::App { client, sessions, outbox, secure, accounts, decoys });
+    let (secure, accounts) = (!addr.ip().is_loopback(), Default::default());
+    let site = site::router(site::App { client, sessions, outbox, secure, accounts });
     tracing::info!(on = %tenant.label, store = store.split('@').next_back().unwrap_or_default(), "sign-on ready");
     println!("web_signon: listening on http://{addr}");
     axum::serve(listener, site).await.map_err(|e| e.to_string())

@@ -6,21 +6,21 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use pingone_flow::{AfterUsername, Completed, FlowError, IdTokenClaims, OpenError, OtpOutcome, Recovery, SignOnStage};
-use pingone_session::{SessionError, SignOnSessions};
+use pingone_flow::{
+    AfterUsername, Completed, DecoyPolicy, FlowError, OpenError, OtpOutcome, Recovery, SignOnStage, Tokens,
+};
+use pingone_session::{SessionError, SignOnSessions, csrf_matches, csrf_token as csrf, random_token as random};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 /// The demo policy's limits (`EmailMfaSpec::demo`): mimicked for refused usernames, and the
 /// longest a lock lasts when PingOne does not say.
-const ATTEMPTS: u32 = 3;
-const COOL_DOWN: Duration = Duration::from_secs(120);
+const POLICY: DecoyPolicy = DecoyPolicy { attempts: 3, lock_for: Duration::from_secs(120) };
 
 pub(crate) struct App {
     pub(crate) client: pingone_flow::SignOnClient,
@@ -28,11 +28,10 @@ pub(crate) struct App {
     pub(crate) outbox: Option<pingone_sim::Outbox>,
     /// Cookies are `Secure` (HTTPS only) unless the site is on loopback.
     pub(crate) secure: bool,
-    /// The app's own session: signed-in users' verified claims. A real app keeps them in its
-    /// framework's session layer, shared by its instances; this example keeps them in memory.
-    pub(crate) accounts: Mutex<HashMap<String, IdTokenClaims>>,
-    /// Refused usernames' flows: wrong codes entered so far, and since when (see `start`).
-    pub(crate) decoys: Mutex<HashMap<String, (u32, Instant)>>,
+    /// The app's own session: signed-in users' tokens (verified claims, and what signs them off
+    /// PingOne). A real app keeps them in its framework's session layer, shared by its
+    /// instances; this example keeps them in memory.
+    pub(crate) accounts: tokio::sync::Mutex<HashMap<String, Tokens>>,
 }
 
 type Page = Result<Response, Response>;
@@ -47,8 +46,8 @@ pub(crate) fn router(app: App) -> axum::Router {
 
 async fn home(State(app): Shared, headers: HeaderMap) -> Page {
     let session = cookie(&headers, "session").unwrap_or_default();
-    if let Some(claims) = lock(&app.accounts).get(&session) {
-        return Ok(app.page(&signed_in(claims, &csrf(&session))));
+    if let Some(tokens) = app.accounts.lock().await.get(&session) {
+        return Ok(app.page(&signed_in(&tokens.claims, &csrf(&session))));
     }
     // Before a sign-on exists, the cookie holds a random value for the form's token to be bound to.
     let value = cookie(&headers, "signon").or_else(random).ok_or_else(|| oops(UNAVAILABLE, 503))?;
@@ -66,14 +65,9 @@ async fn start(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Pa
             AfterUsername::DeviceSelectionRequired(stage) => stage.into(),
             AfterUsername::Completed(done) => return app.finish(done).await,
         },
-        // No user enumeration: a refused username gets the same code page and the same answers
-        // (counted here), but no code is ever sent. See README-section.md for what remains.
-        Err(FlowError::UsernameRejected { state, .. }) => {
-            let mut decoys = lock(&app.decoys);
-            decoys.retain(|_, (_, since)| since.elapsed() < pingone_flow::DEFAULT_MAX_AGE);
-            decoys.insert(state.flow_id().to_owned(), (0, Instant::now()));
-            SignOnStage::Authorized(*state)
-        }
+        // No user enumeration: a refused username gets a decoy code stage that answers as a real
+        // one does, but no code is ever sent. See README-section.md for what remains.
+        Err(FlowError::UsernameRejected { state, .. }) => state.decoy(POLICY).into(),
         Err(e) => return Err(failure(&e)),
     };
     app.park(stage, "").await
@@ -89,7 +83,7 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
                 stage.choices().iter().map(|c| fill(choice, &[("id", &c.id), ("label", &c.label)])).collect();
             include_str!("templates/device.html").replace("{{!choices}}", &choices)
         }
-        SignOnStage::OtpRequired(_) | SignOnStage::Authorized(_) => {
+        SignOnStage::OtpRequired(_) => {
             let left = query.get("left").and_then(|n| n.parse::<u32>().ok());
             let key =
                 format!("{}{}=", query.get("notice").map_or("", |n| n), if left.is_some() { "+left" } else { "" });
@@ -121,16 +115,12 @@ async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> 
             Ok(OtpOutcome::Rejected(r)) if r.expired => {
                 r.state.resend(&app.client).await.map(|s| (s.into(), "?notice=expired"))
             }
-            Ok(OtpOutcome::Rejected(r)) => match r.remaining_attempts {
-                Some(left) => return app.park(r.state.into(), &format!("?notice=wrong&left={left}")).await,
-                None => Ok((r.state.into(), "?notice=wrong")),
-            },
+            Ok(OtpOutcome::Rejected(r)) => {
+                let left = r.remaining_attempts.map(|n| format!("&left={n}")).unwrap_or_default();
+                return app.park(r.state.into(), &format!("?notice=wrong{left}")).await;
+            }
             Err(e) => Err(e),
         },
-        (SignOnStage::Authorized(stage), _, resend, otp) => {
-            let notice = app.decoy(stage.flow_id(), resend, otp.map(|otp| otp.is_some()))?;
-            return app.park(stage.into(), &notice).await;
-        }
         _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
     };
     let (stage, query) = next.map_err(|e| failure(&e))?;
@@ -138,8 +128,12 @@ async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> 
 }
 
 async fn sign_out(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
-    // Ends the app's session only. TODO(#17): also end the PingOne session with a sign-off.
-    lock(&app.accounts).remove(&bound(&headers, "session", &form)?);
+    // Ends the app's session, then PingOne's (its `ST` session cookie travels in `Tokens`), so
+    // that the next sign-on asks for the code again.
+    let tokens = app.accounts.lock().await.remove(&bound(&headers, "session", &form)?);
+    if let Some(tokens) = tokens {
+        app.client.sign_off(&tokens, None, None).await.map_err(|e| failure(&e))?;
+    }
     Ok(([app.set("session", None)], Redirect::to("/")).into_response())
 }
 
@@ -153,25 +147,6 @@ async fn mailbox(State(app): Shared) -> Page {
 }
 
 impl App {
-    /// A refused username's decoy answers as `OtpRequired` does: a resend, a malformed code, or
-    /// a wrong one (the policy's attempts, then its lock).
-    fn decoy(&self, flow: &str, resend: bool, code: Option<bool>) -> Result<String, Response> {
-        let mut decoys = lock(&self.decoys);
-        let failures = decoys.get(flow).map_or(ATTEMPTS, |(n, _)| n + 1);
-        match (resend, code) {
-            (true, _) => Ok("?notice=resent".to_owned()),
-            (_, Some(true)) if failures >= ATTEMPTS => {
-                decoys.remove(flow);
-                Err(failure(&FlowError::Locked { unlock_in: Some(COOL_DOWN) }))
-            }
-            (_, Some(true)) => {
-                decoys.insert(flow.to_owned(), (failures, Instant::now()));
-                Ok(format!("?notice=wrong&left={}", ATTEMPTS - failures))
-            }
-            _ => Ok("?notice=invalid".to_owned()),
-        }
-    }
-
     async fn take(&self, headers: &HeaderMap) -> Result<SignOnStage, Response> {
         let token = cookie(headers, "signon").ok_or_else(|| lost(&SessionError::Missing))?;
         self.sessions.take(&token).await.map_err(|e| lost(&e))
@@ -187,7 +162,7 @@ impl App {
     async fn finish(&self, done: Completed) -> Page {
         let tokens = done.finish(&self.client).await.map_err(|e| failure(&e))?;
         let id = random().ok_or_else(|| oops(UNAVAILABLE, 503))?;
-        lock(&self.accounts).insert(id.clone(), tokens.claims);
+        self.accounts.lock().await.insert(id.clone(), tokens);
         Ok((AppendHeaders([self.set("session", Some(&id)), self.set("signon", None)]), Redirect::to("/"))
             .into_response())
     }
@@ -202,9 +177,8 @@ impl App {
     }
 }
 
-fn signed_in(c: &IdTokenClaims, csrf: &str) -> String {
-    let names = [c.given_name.as_deref(), c.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
-    let name = c.name.clone().unwrap_or_else(|| names.join(" "));
+fn signed_in(c: &pingone_flow::IdTokenClaims, csrf: &str) -> String {
+    let name = c.display_name();
     let at = c.auth_time.map(|t| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t))).unwrap_or_default();
     let acr = c.acr.as_deref().map(|acr| fill(include_str!("templates/acr.html"), &[("acr", acr)])).unwrap_or_default();
     let (email, amr) = (c.email.as_deref().unwrap_or_default(), c.amr.join(" "));
@@ -222,7 +196,7 @@ fn failure(e: &FlowError) -> Response {
     match (e.recovery(), e) {
         (Recovery::Locked { unlock_in }, _) => {
             // When PingOne does not say, the policy's cool-down is the longest the lock can last.
-            let wait = format!("{} minute(s)", unlock_in.unwrap_or(COOL_DOWN).as_secs().div_ceil(60));
+            let wait = format!("{} minute(s)", unlock_in.unwrap_or(POLICY.lock_for).as_secs().div_ceil(60));
             oops(&fill(include_str!("templates/locked.html"), &[("wait", &wait)]), 429)
         }
         (_, FlowError::StaleStage { .. }) => oops(OUT_OF_DATE, 409),
@@ -278,24 +252,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
 /// earlier stage or another tab (or was forged): nothing is done.
 fn bound(headers: &HeaderMap, name: &str, form: &HashMap<String, String>) -> Result<String, Response> {
-    let token = form.get("csrf").map_or(&[][..], |t| t.as_bytes());
-    let value = cookie(headers, name)
-        .filter(|v| aws_lc_rs::constant_time::verify_slices_are_equal(csrf(v).as_bytes(), token).is_ok());
+    let token = form.get("csrf").map_or("", String::as_str);
+    let value = cookie(headers, name).filter(|v| csrf_matches(v, token));
     value.ok_or_else(|| oops(include_str!("templates/other_tab.html"), 409))
-}
-
-/// A CSRF token bound to a cookie value: a hash, so the value itself never appears in a page.
-fn csrf(cookie_value: &str) -> String {
-    let hash =
-        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("web_signon csrf\0{cookie_value}").as_bytes());
-    URL_SAFE_NO_PAD.encode(hash.as_ref().get(..16).unwrap_or_default())
-}
-
-fn random() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).ok().map(|()| URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -178,7 +178,12 @@ async fn web_double_submit_and_back_button_reach_the_recovery_page() {
         // The first click signed on, in the other window.
         browser.goto(&site.url("/")).await;
         assert_eq!(browser.page(&format!("signed-in-{store}")).await, "You are signed in");
+        let sign_offs = |sim: &pingone_sim::Simulator| {
+            sim.journal().iter().filter(|e| e.path.ends_with("/as/signoff") && e.status < 400).count()
+        };
+        let before = sign_offs(&sim);
         browser.click("#sign-out").await;
+        assert_eq!(sign_offs(&sim), before + 1, "signing out signed off PingOne too");
         // Signed on again, then the back button: the code page's step is gone.
         at_code_page(&mut browser, &site).await;
         let again = code_for(&sim, DEMO_EMAIL).await;

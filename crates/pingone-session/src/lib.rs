@@ -40,5 +40,5 @@ mod store;
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_PREFIX, RedisStore};
-pub use sessions::{SessionError, SessionToken, SignOnSessions, csrf_matches, csrf_token};
+pub use sessions::{SessionError, SessionToken, SignOnSessions, csrf_matches, csrf_token, random_token};
 pub use store::{FlowStore, StoreError, StoreFuture};

@@ -28,6 +28,16 @@ impl SessionToken {
     }
 }
 
+/// 256 random bits from the operating system, base64url: an opaque ID for a cookie (an app's own
+/// session, or a value for a form's CSRF token to be bound to before any stage exists). `None`
+/// when the OS random source fails.
+#[must_use]
+pub fn random_token() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// A CSRF token bound to a cookie value: a truncated, domain-separated SHA-256 of it (128 bits,
 /// base64url), so that the cookie value itself never appears in a page. A form whose token does
 /// not match the cookie it is posted with was shown for another stage, in another tab, or was
@@ -174,9 +184,7 @@ impl SignOnSessions {
         match &self.carrier {
             Carrier::Cookie => Ok(SessionToken(sealed.to_text())),
             Carrier::Store(store) => {
-                let mut random = [0u8; 32];
-                aws_lc_rs::rand::fill(&mut random).map_err(|_| SealError::Random)?;
-                let token = URL_SAFE_NO_PAD.encode(random);
+                let token = random_token().ok_or(SealError::Random)?;
                 store.put(&store_key(&token), sealed, self.sealer.max_age()).await?;
                 Ok(SessionToken(token))
             }
@@ -224,5 +232,8 @@ mod tests {
         assert!(!token.contains("cookie-value"));
         assert_eq!(token.len(), 22, "128 bits, base64url");
         assert_eq!(SessionToken("cookie-value".into()).csrf(), token);
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
     }
 }

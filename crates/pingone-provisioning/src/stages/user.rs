@@ -90,12 +90,7 @@ impl UserCreated {
         let device = async {
             let mut spec = DeviceSpec::email(email, Some(device_policy.id().clone()));
             spec.nickname = nickname.map(str::to_owned);
-            let find = || async {
-                let devices = client.list_devices(user).await?;
-                Ok::<_, Error>(devices.into_iter().find(|d| {
-                    d.kind == DeviceType::Email && d.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))
-                }))
-            };
+            let find = || find_email_device(client, user, email);
             let start = if self.outcome == Outcome::Created { Start::Create } else { Start::LookUp };
             converge(start, find, || client.create_device(user, &spec)).await
         };
@@ -118,4 +113,32 @@ impl UserReady {
     pub fn id(&self) -> &Id<User> {
         &self.user.id
     }
+
+    /// Gives the user another EMAIL device (step 13 again) under `device_policy`, unless one for
+    /// `email` exists already (idempotent: looked up first, since a user may hold duplicates).
+    ///
+    /// # Errors
+    /// The lookup's or the create's [`SetupError`].
+    pub async fn add_email_device(
+        &self,
+        client: &ManagementClient,
+        device_policy: &DevicePolicyCreated,
+        email: &str,
+        nickname: Option<&str>,
+    ) -> Result<Device, SetupError> {
+        let user = &self.user.id;
+        let mut spec = DeviceSpec::email(email, Some(device_policy.id().clone()));
+        spec.nickname = nickname.map(str::to_owned);
+        let find = || find_email_device(client, user, email);
+        let (device, _) = converge(Start::LookUp, find, || client.create_device(user, &spec)).await?;
+        Ok(device)
+    }
+}
+
+/// The user's EMAIL device for `email`, if any.
+async fn find_email_device(client: &ManagementClient, user: &Id<User>, email: &str) -> Result<Option<Device>, Error> {
+    let devices = client.list_devices(user).await?;
+    Ok(devices
+        .into_iter()
+        .find(|d| d.kind == DeviceType::Email && d.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
 }
