@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use pingone_sim::{CookiePolicy, FaultRates, SimConfig, Simulator, SsoMode};
+use pingone_sim::{CookiePolicy, FaultRates, SigningKey, SimConfig, Simulator, SsoMode};
 
 /// An offline PingOne for the Email MFA workflow: management API, flows, OIDC, an e-mail outbox.
 ///
@@ -44,6 +44,11 @@ struct Args {
     /// Also append every exchange to FILE as JSON lines [default: none].
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
+
+    /// Sign tokens with the RSA key in FILE (PEM, PKCS#8), the same key every run [default: none,
+    /// a fresh 2048-bit key generated in the background; the first token waits for it].
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
 
     /// Whether flow calls and resume must carry the flow's cookie (ST-NO-SS or ST).
     #[arg(long, value_enum, default_value_t = Cookies::Strict)]
@@ -150,8 +155,16 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 impl Args {
-    fn config(self) -> SimConfig {
-        SimConfig {
+    fn config(self) -> Result<SimConfig, String> {
+        let signing_key = match &self.key {
+            Some(path) => {
+                let pem = std::fs::read_to_string(path).map_err(|e| format!("--key {}: {e}", path.display()))?;
+                Some(SigningKey::from_pem(&pem).map_err(|e| format!("--key {}: {e}", path.display()))?)
+            }
+            None => None,
+        };
+        Ok(SimConfig {
+            signing_key,
             bind: self.bind,
             latency: Duration::from_millis(self.latency_ms),
             latency_jitter: Duration::from_millis(self.jitter_ms),
@@ -177,16 +190,21 @@ impl Args {
             outbox_capacity: self.outbox_capacity,
             max_environments: self.max_environments,
             allow_remote_controls: self.allow_remote_controls,
-            ..SimConfig::default()
-        }
+        })
     }
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Args::parse().config();
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    let config = match Args::parse().config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("pingone-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let sim = match Simulator::start(config).await {
         Ok(sim) => sim,
         Err(e) => {
@@ -241,7 +259,7 @@ mod tests {
     #[test]
     fn flags_parse_and_defaults_match_the_library() {
         Args::command().debug_assert();
-        let defaults = Args::try_parse_from(["pingone-sim"]).unwrap().config();
+        let defaults = Args::try_parse_from(["pingone-sim"]).unwrap().config().unwrap();
         let library = SimConfig::default();
         assert_eq!(defaults.bind, library.bind);
         assert_eq!(defaults.flow_idle_timeout, library.flow_idle_timeout);
@@ -271,7 +289,8 @@ mod tests {
             "8h",
         ])
         .unwrap()
-        .config();
+        .config()
+        .unwrap();
         assert_eq!(set.bind.port(), 8080);
         assert_eq!(set.code_lifetime, Duration::from_secs(300));
         assert_eq!(set.cookies, CookiePolicy::Off);

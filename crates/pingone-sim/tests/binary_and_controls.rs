@@ -77,6 +77,46 @@ async fn bad_arguments_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fault-rate"));
 }
 
+/// Starts the binary with `args`, reads its ready line, and returns the child and its JWKS key.
+async fn started_with(args: &[&std::ffi::OsStr]) -> (std::process::Child, Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pingone-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    let jwks =
+        format!("{}/{}/as/jwks", ready["auth_base"].as_str().unwrap(), ready["environment_id"].as_str().unwrap());
+    let keys: Value = client().get(jwks).send().await.unwrap().json().await.unwrap();
+    (child, keys["keys"][0].clone())
+}
+
+#[tokio::test]
+async fn a_key_file_signs_with_the_same_key_every_run_and_a_bad_one_is_refused() {
+    let key = pingone_sim::SigningKey::generate().unwrap();
+    let pem = key.to_pem().unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-signing-key.pem");
+    std::fs::write(&file, &pem).unwrap();
+    let args = [std::ffi::OsStr::new("--key"), file.as_os_str()];
+    let (mut first, first_key) = started_with(&args).await;
+    let (mut second, second_key) = started_with(&args).await;
+    let _ = (first.kill(), second.kill(), first.wait(), second.wait());
+    assert_eq!(first_key["kid"], key.kid().unwrap());
+    assert_eq!(first_key, second_key, "the same key in both runs");
+    // Without --key each run has a key of its own (generated in the background).
+    let (mut third, third_key) = started_with(&[]).await;
+    let _ = (third.kill(), third.wait());
+    assert_ne!(third_key["kid"], first_key["kid"]);
+    std::fs::write(&file, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pingone-sim")).arg("--key").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--key"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn help_lists_every_flag_with_its_default() {
     let out = Command::new(env!("CARGO_BIN_EXE_pingone-sim")).arg("--help").output().unwrap();

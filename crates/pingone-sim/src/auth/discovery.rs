@@ -38,7 +38,10 @@ pub(super) async fn discovery(at: EnvPath) -> Response {
 
 /// `GET /{envID}/as/jwks`.
 pub(super) async fn jwks(at: EnvPath) -> Response {
-    json_response(StatusCode::OK, &json!({ "keys": [at.env.key.jwk()] }))
+    match at.env.key.jwk() {
+        Ok(jwk) => json_response(StatusCode::OK, &json!({ "keys": [jwk] })),
+        Err(_) => crate::reply::Failure::unexpected().into_response(),
+    }
 }
 
 /// `GET /{envID}/signon/`: a placeholder for PingOne's hosted sign-on page.
