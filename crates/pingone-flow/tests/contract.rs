@@ -131,7 +131,7 @@ impl Rig {
                 then.status(200).body(json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/jwks") }).to_string());
             })
             .await;
-        let jwk = self.key.jwk();
+        let jwk = self.key.jwk().unwrap();
         let jwks = self
             .server
             .mock_async(|when, then| {
