@@ -55,31 +55,20 @@ pub(crate) struct Wiring {
 
 impl Wiring {
     pub(crate) fn of(sim: &Simulator) -> Self {
-        Self::from_parts(
-            sim.management_base(),
-            sim.auth_base(),
-            sim.environment_id(),
-            sim.worker_client_id(),
-            sim.worker_client_secret(),
-        )
+        Self::from_ready(&ready_of(sim))
     }
 
     /// From the `pingone-sim` ready line.
     pub(crate) fn from_ready(ready: &Value) -> Self {
-        let field = |key: &str| ready[key].as_str().unwrap_or_default().to_owned();
-        Self::from_parts(
-            &field("management_base"),
-            &field("auth_base"),
-            &field("environment_id"),
-            &field("worker_client_id"),
-            &field("worker_client_secret"),
-        )
-    }
-
-    fn from_parts(management: &str, auth: &str, environment: &str, worker_id: &str, worker_secret: &str) -> Self {
-        let endpoints = Endpoints::custom(management, auth).expect("the simulator's endpoints");
-        let environment: EnvironmentId = environment.parse().expect("the simulator's environment ID");
-        let worker = WorkerCredentials::basic(environment.clone(), worker_id, ClientSecret::new(worker_secret));
+        let field = |key: &str| ready[key].as_str().unwrap_or_default();
+        let endpoints =
+            Endpoints::custom(field("management_base"), field("auth_base")).expect("the simulator's endpoints");
+        let environment: EnvironmentId = field("environment_id").parse().expect("the simulator's environment ID");
+        let worker = WorkerCredentials::basic(
+            environment.clone(),
+            field("worker_client_id"),
+            ClientSecret::new(field("worker_client_secret")),
+        );
         Self { endpoints, environment, worker }
     }
 
@@ -102,6 +91,16 @@ impl Wiring {
         );
         SignOnClient::new(http(max_attempts), self.endpoints.clone(), self.environment.clone(), app)
     }
+}
+
+/// What the `pingone-sim` binary's ready line holds, for an in-process simulator.
+pub(crate) fn ready_of(sim: &Simulator) -> Value {
+    serde_json::json!({
+        "management_base": sim.management_base(), "auth_base": sim.auth_base(),
+        "environment_id": sim.environment_id(), "worker_client_id": sim.worker_client_id(),
+        "worker_client_secret": sim.worker_client_secret(), "outbox_url": sim.outbox_url(),
+        "controls_url": sim.controls_url(),
+    })
 }
 
 /// `(username, e-mail)` of the load users `load0` … `load{count-1}`.

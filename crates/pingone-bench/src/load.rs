@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pingone_flow::SignOnClient;
-use pingone_mfa::testing::add_mfa_users;
-use pingone_provisioning::{EmailMfaSetup, ManagementClient};
+use pingone_provisioning::EmailMfaSetup;
 use pingone_sim::{FaultRates, SimConfig, Simulator};
 use serde_json::{Value, json};
 
-use crate::fixture::{Wiring, load_users, mailed_otp, spec, spread, table, typestate_sign_on};
+use crate::admin::Admin;
+use crate::fixture::{Wiring, harness_http, load_users, mailed_otp, ready_of, spec, spread, table, typestate_sign_on};
 use crate::rsa_limit::RsaLimit;
 use crate::stats::{median, ms, peak_rss_mib, percentile};
 
@@ -33,11 +33,13 @@ pub(crate) struct LoadResult {
     pub p99: Duration,
 }
 
-/// Provisions `count` load users, 100 at a time; returns them and the time it took.
-pub(crate) async fn provision(admin: &ManagementClient, count: usize) -> (Vec<(String, String)>, Duration) {
+/// Provisions `count` load users (by hand, 100 at a time, see [`Admin::add_users`]) in the
+/// simulator that `ready` describes; returns them and the time it took.
+pub(crate) async fn provision(ready: &Value, count: usize) -> (Vec<(String, String)>, Duration) {
     let users = load_users(count);
     let t = Instant::now();
-    add_mfa_users(admin, &spec(), &users, 100).await.expect("load users");
+    let admin = Arc::new(Admin::connect(&harness_http(), ready).await.expect("worker token"));
+    admin.add_users(&users, 100).await.expect("load users");
     (users, t.elapsed())
 }
 
@@ -83,12 +85,12 @@ pub(crate) async fn run(plan: &LoadPlan, rsa: &RsaLimit) {
     let wiring = Wiring::of(&sim);
     let admin = wiring.management(6);
     let p = EmailMfaSetup::new(spec()).run(&admin).await.expect("setup");
-    let (users, provisioning) = provision(&admin, plan.users).await;
+    let (users, provisioning) = provision(&ready_of(&sim), plan.users).await;
     let client = wiring.sign_on(&p, 6);
     let limit = rsa.sign_ons_per_second();
     let mut rows = vec![
         (
-            "users in the simulator (provisioned 100 at a time)".into(),
+            "users in the simulator (2 requests each, 100 at a time)".into(),
             format!("{} + ada, in {:.1} s", plan.users, provisioning.as_secs_f64()),
         ),
         (

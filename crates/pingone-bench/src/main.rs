@@ -28,6 +28,7 @@
     missing_docs
 )]
 
+mod admin;
 mod client_cpu;
 mod cpu;
 mod fixture;

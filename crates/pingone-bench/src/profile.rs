@@ -35,7 +35,7 @@ async fn profile(plan: &ProfilePlan) -> Result<(), String> {
     let wiring = Wiring::from_ready(&sim.ready);
     let admin = wiring.management(6);
     let p = EmailMfaSetup::new(spec()).run(&admin).await.map_err(|e| e.to_string())?;
-    let (users, provisioning) = load::provision(&admin, plan.users).await;
+    let (users, provisioning) = load::provision(&sim.ready, plan.users).await;
     let client = wiring.sign_on(&p, 6);
     let (harness, outbox_url) = (harness_http(), Arc::new(sim.field("outbox_url")));
     let stop = Arc::new(AtomicBool::new(false));

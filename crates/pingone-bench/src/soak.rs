@@ -9,122 +9,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::CONTENT_TYPE;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::fixture::REDIRECT;
+use crate::admin::Admin;
 use crate::handwritten::{HandWritten, send_json};
 use crate::sim_process::{SimProcess, outbox_otp};
 /// Sign-ons in flight at once (each worker has its own user and mailbox).
 const WORKERS: usize = 8;
 
-/// The management API with a worker token, by hand.
-struct Admin {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Admin {
-    async fn connect(http: &reqwest::Client, sim: &SimProcess) -> Result<Self, String> {
-        let env = sim.field("environment_id");
-        let tokens = send_json(
-            http.post(format!("{}/{env}/as/token", sim.field("auth_base")))
-                .basic_auth(sim.field("worker_client_id"), Some(sim.field("worker_client_secret")))
-                .form(&[("grant_type", "client_credentials")]),
-        )
-        .await?;
-        Ok(Self {
-            http: http.clone(),
-            base: format!("{}/environments/{env}", sim.field("management_base")),
-            token: tokens["access_token"].as_str().ok_or("no worker token")?.to_owned(),
-        })
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let mut request = self.http.request(method, format!("{}/{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body.to_string());
-        }
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        let body: Value = response.json().await.map_err(|e| e.to_string())?;
-        if status.is_success() { Ok(body) } else { Err(format!("{path}: {status} {body}")) }
-    }
-
-    /// An OIDC app behind an Email MFA policy, and one user with an EMAIL device per worker.
-    async fn provision(&self, users: usize) -> Result<(String, String), String> {
-        use reqwest::Method;
-        let app = self
-            .call(
-                Method::POST,
-                "applications",
-                Some(json!({ "name": "soak", "enabled": true, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
-                    "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"], "redirectUris": [REDIRECT],
-                    "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "pkceEnforcement": "S256_REQUIRED" })),
-            )
-            .await?;
-        let app_id = app["id"].as_str().ok_or("no app id")?.to_owned();
-        let resources = self.call(Method::GET, "resources", None).await?;
-        let openid = resources["_embedded"]["resources"]
-            .as_array()
-            .and_then(|r| r.iter().find(|r| r["name"] == "openid"))
-            .ok_or("no openid resource")?["id"]
-            .clone();
-        let scopes =
-            self.call(Method::GET, &format!("resources/{}/scopes", openid.as_str().unwrap_or("")), None).await?;
-        let wanted: Vec<Value> = scopes["_embedded"]["scopes"]
-            .as_array()
-            .ok_or("no scopes")?
-            .iter()
-            .filter(|s| ["openid", "profile", "email"].contains(&s["name"].as_str().unwrap_or("")))
-            .map(|s| json!({ "id": s["id"] }))
-            .collect();
-        self.call(
-            Method::POST,
-            &format!("applications/{app_id}/grants"),
-            Some(json!({ "resource": { "id": openid }, "scopes": wanted })),
-        )
-        .await?;
-        let policy = self.call(Method::POST, "signOnPolicies", Some(json!({ "name": "Soak_MFA" }))).await?;
-        let policy_id = policy["id"].as_str().ok_or("no policy id")?;
-        self.call(
-            Method::POST,
-            &format!("signOnPolicies/{policy_id}/actions"),
-            Some(json!({ "priority": 1, "type": "MULTI_FACTOR_AUTHENTICATION", "email": { "enabled": true } })),
-        )
-        .await?;
-        self.call(
-            Method::POST,
-            &format!("applications/{app_id}/signOnPolicyAssignments"),
-            Some(json!({ "priority": 1, "signOnPolicy": { "id": policy_id } })),
-        )
-        .await?;
-        for i in 0..users {
-            let user = self
-                .call(
-                    Method::POST,
-                    "users",
-                    Some(json!({ "username": format!("soak{i}"), "email": format!("soak{i}@example.test"), "mfaEnabled": true })),
-                )
-                .await?;
-            let user_id = user["id"].as_str().ok_or("no user id")?;
-            self.call(
-                Method::POST,
-                &format!("users/{user_id}/devices"),
-                Some(json!({ "type": "EMAIL", "email": format!("soak{i}@example.test") })),
-            )
-            .await?;
-        }
-        let secret = self.call(Method::GET, &format!("applications/{app_id}/secret"), None).await?;
-        Ok((app_id, secret["secret"].as_str().ok_or("no secret")?.to_owned()))
-    }
-}
-
 pub(crate) async fn run(sign_ons: usize) -> Result<(), String> {
     let sim = SimProcess::spawn(&[])?;
     let http = crate::fixture::harness_http();
-    let admin = Admin::connect(&http, &sim).await?;
+    let admin = Admin::connect(&http, &sim.ready).await?;
     let (client_id, secret) = admin.provision(WORKERS).await?;
     let (auth, env) = (sim.field("auth_base"), sim.field("environment_id"));
     let hand = Arc::new(HandWritten::connect(http.clone(), &auth, &env, &client_id, &secret).await?);
