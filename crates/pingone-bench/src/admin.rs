@@ -126,8 +126,8 @@ impl Admin {
         use reqwest::Method;
         for chunk in users.chunks(concurrency.max(1)) {
             let mut adding = tokio::task::JoinSet::new();
-            for (username, email) in chunk.iter().cloned() {
-                let admin = Arc::clone(self);
+            for (username, email) in chunk {
+                let (admin, username, email) = (Arc::clone(self), username.clone(), email.clone());
                 adding.spawn(async move {
                     let user = admin
                         .call(

@@ -122,7 +122,7 @@ pub(crate) async fn run(runs: usize, profile: bool) {
     let (ours_wall, hand_wall) = (stats::ms(median(&wall_of(&ours))), stats::ms(median(&wall_of(&hand))));
     let otp_cpu: Vec<Duration> = ours.iter().chain(&hand).map(|s| s.otp_cpu).collect();
     let mut rows = vec![
-        ("runs (alternating), simulator".into(), format!("{runs} each, release binary in its own process")),
+        ("runs (alternating), simulator".into(), format!("{runs} each, the pingone-sim binary in its own process")),
         (
             "typestate API: CPU per sign-on, median (mean, p99)".into(),
             format!("{ours_med:.0} µs ({ours_mean:.0} µs, {:.0} µs)", cpu::us(percentile(&ours_cpu, 99.0))),
@@ -186,38 +186,48 @@ pub(crate) async fn client_loop(kind: &str, seconds: u64) -> Result<(), String> 
     Ok(())
 }
 
-/// Each client alone for a few seconds under `perf`: µs of CPU per sign-on by module (the
-/// passcode reads included, the same for both), sorted by the size of the difference.
+/// Each client alone under `perf`, in alternating one-and-a-half-second recordings (five of
+/// each, so that a change in the machine's load falls on both): µs of CPU per sign-on by module
+/// (the passcode reads included, the same for both), sorted by the size of the difference.
+/// Self time is attributed to the function it was sampled in, so code inlined into a caller
+/// (an `async fn` into `tracing::Instrumented::poll`, say) counts for the caller's module.
 async fn where_it_goes(bench: &Bench) -> Result<Vec<(String, f64, f64)>, String> {
     if !perf::available() {
         return Err("perf is not installed (Debian: apt-get install linux-perf)".into());
     }
-    let mut per_kind = Vec::new();
-    for kind in ["ours", "hand"] {
-        let mut recording =
-            perf::Recording::start(std::process::id(), 999, Duration::from_secs(5), &format!("client-{kind}"))?;
+    // Per kind: µs per module summed over the recordings, and sign-ons counted.
+    let mut totals: [(std::collections::BTreeMap<String, f64>, u32); 2] = Default::default();
+    for round in 0..10 {
+        let kind = round % 2;
+        let name = format!("client-{round}");
+        let mut recording = perf::Recording::start(std::process::id(), 999, Duration::from_millis(1500), &name)?;
         // perf attaches within a few milliseconds; count from then on.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let (cpu0, mut count) = (cpu::own(), 0u32);
         while !recording.finished() {
-            if kind == "ours" {
+            if kind == 0 {
                 bench.ours().await;
             } else {
                 bench.hand().await;
             }
             count += 1;
         }
-        let per_sign_on = cpu::us(cpu::own().saturating_sub(cpu0)) / f64::from(count.max(1));
-        let modules = perf::by_module(&recording.report()?);
-        per_kind.push(modules.into_iter().map(|(m, pct)| (m, pct / 100.0 * per_sign_on)).collect::<Vec<_>>());
+        let spent = cpu::us(cpu::own().saturating_sub(cpu0));
+        let (modules, counted) = &mut totals[kind];
+        for (module, pct) in perf::by_module(&recording.report()?) {
+            *modules.entry(module).or_default() += pct / 100.0 * spent;
+        }
+        *counted += count;
     }
-    let [ours, hand] = <[Vec<(String, f64)>; 2]>::try_from(per_kind).map_err(|_| "two profiles")?;
-    let mut names: Vec<&String> = ours.iter().chain(&hand).map(|(m, _)| m).collect();
+    let [(ours, ours_count), (hand, hand_count)] = totals;
+    let mut names: Vec<&String> = ours.keys().chain(hand.keys()).collect();
     names.sort();
     names.dedup();
-    let get = |list: &[(String, f64)], name: &str| list.iter().find(|(m, _)| m == name).map_or(0.0, |(_, v)| *v);
+    let per = |list: &std::collections::BTreeMap<String, f64>, count: u32, name: &str| {
+        list.get(name).copied().unwrap_or(0.0) / f64::from(count.max(1))
+    };
     let mut diff: Vec<(String, f64, f64)> =
-        names.into_iter().map(|n| (n.clone(), get(&ours, n), get(&hand, n))).collect();
+        names.into_iter().map(|n| (n.clone(), per(&ours, ours_count, n), per(&hand, hand_count, n))).collect();
     diff.sort_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
     Ok(diff)
 }

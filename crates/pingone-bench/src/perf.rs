@@ -32,9 +32,24 @@ pub(crate) struct Entry {
 impl Recording {
     /// Samples `pid` at `hz` for `duration`.
     pub(crate) fn start(pid: u32, hz: u32, duration: Duration, name: &str) -> Result<Self, String> {
+        Self::spawn(pid, hz, duration, name, false)
+    }
+
+    /// As [`start`](Self::start), with call stacks (unwound from DWARF: release builds keep no
+    /// frame pointers), for [`inclusive`](Self::inclusive).
+    pub(crate) fn start_with_stacks(pid: u32, hz: u32, duration: Duration, name: &str) -> Result<Self, String> {
+        Self::spawn(pid, hz, duration, name, true)
+    }
+
+    fn spawn(pid: u32, hz: u32, duration: Duration, name: &str, stacks: bool) -> Result<Self, String> {
         let file = std::env::temp_dir().join(format!("pingone-bench-{}-{name}.perf", std::process::id()));
-        let child = Command::new("perf")
-            .args(["record", "-q", "-e", "cpu-clock", "-F", &hz.to_string(), "-p", &pid.to_string(), "-o"])
+        let mut command = Command::new("perf");
+        command.args(["record", "-q", "-e", "cpu-clock", "-F", &hz.to_string(), "-p", &pid.to_string()]);
+        if stacks {
+            command.args(["--call-graph", "dwarf,16384"]);
+        }
+        let child = command
+            .arg("-o")
             .arg(&file)
             .args(["--", "sleep", &format!("{:.2}", duration.as_secs_f64())])
             .stdout(Stdio::null())
@@ -50,29 +65,55 @@ impl Recording {
     }
 
     /// Waits for the end and reads the samples: self time per symbol, largest first.
-    pub(crate) fn report(mut self) -> Result<Vec<Entry>, String> {
+    pub(crate) fn report(&mut self) -> Result<Vec<Entry>, String> {
         let _ = self.child.wait();
+        self.read(&["--no-children", "--sort", "dso,sym", "--percent-limit", "0"])
+    }
+
+    /// Inclusive time (the function and everything it called) of the symbols whose name
+    /// starts with `prefix`, largest first; needs [`start_with_stacks`](Self::start_with_stacks).
+    pub(crate) fn inclusive(&mut self, prefix: &str) -> Result<Vec<Entry>, String> {
+        let _ = self.child.wait();
+        let entries = self.read(&["--children", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.5"])?;
+        Ok(entries.into_iter().filter(|e| e.symbol.starts_with(prefix)).collect())
+    }
+
+    fn read(&self, args: &[&str]) -> Result<Vec<Entry>, String> {
         let output = Command::new("perf")
-            .args(["report", "--stdio", "--sort", "dso,sym", "--percent-limit", "0", "-i"])
+            .args(["report", "--stdio"])
+            .args(args)
+            .arg("-i")
             .arg(&self.file)
             .stderr(Stdio::null())
             .output()
             .map_err(|e| format!("perf report: {e}"))?;
-        let _ = std::fs::remove_file(&self.file);
         let text = String::from_utf8_lossy(&output.stdout);
         let entries: Vec<Entry> = text.lines().filter_map(parse_line).collect();
         if entries.is_empty() { Err("perf recorded no samples".into()) } else { Ok(entries) }
     }
 }
 
-/// `    12.34%  pingone-sim  [.] pingone_sim::flows::actions::find_user`.
+impl Drop for Recording {
+    fn drop(&mut self) {
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+/// `    12.34%  pingone-sim  [.] pingone_sim::flows::actions::find_user` (self time), or with
+/// `--children` `    40.00%     0.10%  pingone-sim  [.] …` (inclusive, then self: the first is kept).
 fn parse_line(line: &str) -> Option<Entry> {
     let line = line.trim();
     if line.starts_with('#') {
         return None;
     }
-    let (percent, rest) = line.split_once('%')?;
+    let (percent, mut rest) = line.split_once('%')?;
     let percent: f64 = percent.trim().parse().ok()?;
+    if let Some((second, after)) = rest.split_once('%')
+        && second.trim().parse::<f64>().is_ok()
+    {
+        rest = after;
+    }
     let rest = rest.trim_start();
     let (dso, rest) = rest.split_once(char::is_whitespace)?;
     let rest = rest.trim_start();
@@ -102,7 +143,14 @@ pub(crate) fn module(entry: &Entry) -> String {
     if symbol.starts_with("aws_lc_") || symbol.starts_with("bn_") || symbol.contains("_asm") {
         return "aws-lc (RSA, AES-GCM, SHA-256 in C)".into();
     }
-    let crate_name = symbol.split("::").next().unwrap_or(symbol);
+    let mut crate_name = symbol.split("::").next().unwrap_or(symbol);
+    // `<A as B>::f`: A's crate, unless A is a primitive or std type (then the trait's crate).
+    if let Some((own, trait_path)) = crate_name.split_once(" as ") {
+        let primitive = matches!(own, "str" | "bool" | "char" | "u8" | "u16" | "u32" | "u64" | "usize" | "i32" | "i64")
+            || own.starts_with('[')
+            || own.starts_with('(');
+        crate_name = if primitive { trait_path } else { own };
+    }
     match crate_name {
         "core" | "alloc" | "std" => "Rust std (drops, clones, fmt, collections)".into(),
         "__rustc" => "Rust allocator entry points".into(),
@@ -155,7 +203,14 @@ mod tests {
             parse_line("     2.00%  pingone-bench  [.] <serde_json::value::Value as core::clone::Clone>::clone")
                 .unwrap();
         assert_eq!(module(&trait_impl), "serde_json");
+        let on_str =
+            parse_line("     9.10%  pingone-sim  [.] <str as serde_json::value::index::Index>::index_into").unwrap();
+        assert_eq!(module(&on_str), "serde_json");
         assert!(parse_line("# Overhead  Shared Object").is_none());
+        let inclusive =
+            parse_line("    40.00%     0.10%  pingone-sim  [.] pingone_sim::flows::Flow::start_mfa").unwrap();
+        assert!((inclusive.percent - 40.0).abs() < 1e-9);
+        assert_eq!(inclusive.symbol, "pingone_sim::flows::Flow::start_mfa");
         assert_eq!(short("a::b::h0123456789abcdef", 10), "a::b");
     }
 }

@@ -56,7 +56,7 @@ async fn profile(plan: &ProfilePlan) -> Result<(), String> {
     tokio::time::sleep(plan.window / 4).await;
     let recordings = if plan.perf && perf::available() {
         let ours = perf::Recording::start(std::process::id(), 499, plan.window, "load-client")?;
-        let theirs = perf::Recording::start(sim.pid(), 499, plan.window, "load-sim")?;
+        let theirs = perf::Recording::start_with_stacks(sim.pid(), 499, plan.window, "load-sim")?;
         Some((ours, theirs))
     } else {
         None
@@ -103,8 +103,9 @@ async fn profile(plan: &ProfilePlan) -> Result<(), String> {
     ];
     let mut profiles = Vec::new();
     match recordings {
-        Some((ours, theirs)) => {
-            for (name, recording, share) in [("client", ours, client_share), ("simulator", theirs, 1.0 - client_share)]
+        Some((mut ours, mut theirs)) => {
+            let share = [client_share, 1.0 - client_share];
+            for ((name, recording), share) in [("client", &mut ours), ("simulator", &mut theirs)].into_iter().zip(share)
             {
                 match recording.report() {
                     Ok(entries) => {
@@ -113,6 +114,18 @@ async fn profile(plan: &ProfilePlan) -> Result<(), String> {
                     }
                     Err(e) => rows.push((format!("perf, {name}"), e)),
                 }
+            }
+            match theirs.inclusive("pingone_sim::") {
+                Ok(entries) => {
+                    rows.push(("simulator: its own functions, inclusive (% of all CPU)".into(), String::new()));
+                    for entry in entries.iter().take(14) {
+                        let pct = entry.percent * (1.0 - client_share);
+                        rows.push((format!("  {}", perf::short(&entry.symbol, 54)), format!("{pct:5.1}%")));
+                    }
+                    profiles.push(json!({ "process": "simulator", "inclusive": entries.iter().take(30)
+                        .map(|e| json!({ "symbol": e.symbol, "percent": e.percent })).collect::<Vec<_>>() }));
+                }
+                Err(e) => rows.push(("perf, simulator call stacks".into(), e)),
             }
         }
         None if plan.perf => rows.push(("perf".into(), "not installed (Debian: apt-get install linux-perf)".into())),

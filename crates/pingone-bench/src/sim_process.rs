@@ -45,6 +45,14 @@ impl SimProcess {
         Ok(Self { child, ready, started_in })
     }
 
+    /// From exec to exit of `pingone-sim --version`.
+    pub(crate) fn time_version() -> Result<Duration, String> {
+        let binary = binary()?;
+        let started = Instant::now();
+        let status = Command::new(binary).arg("--version").stdout(Stdio::null()).status().map_err(|e| e.to_string())?;
+        if status.success() { Ok(started.elapsed()) } else { Err(format!("pingone-sim --version: {status}")) }
+    }
+
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -15,6 +15,7 @@ pub(crate) async fn run(spawns: usize, starts: usize) {
     let mut rows = Vec::new();
     let mut binary = Vec::new();
     let mut failure = None;
+    let mut version_floor = None;
     for _ in 0..spawns {
         match SimProcess::spawn(&[]) {
             Ok(sim) => binary.push(sim.started_in),
@@ -36,6 +37,15 @@ pub(crate) async fn run(spawns: usize, starts: usize) {
                 ms(percentile(&binary, 90.0))
             ),
         ));
+    }
+    // The floor of the binary's critical path: exec, argument parsing and exit, no runtime, no key.
+    if failure.is_none() {
+        let floor: Vec<Duration> = (0..spawns).filter_map(|_| SimProcess::time_version().ok()).collect();
+        rows.push((
+            format!("binary: exec → exit of `pingone-sim --version`, median of {}", floor.len()),
+            format!("{:.1} ms (the floor without runtime, bind or key)", ms(median(&floor))),
+        ));
+        version_floor = Some(ms(median(&floor)));
     }
     // The first start in this process may generate the shared key: done before timing.
     drop(Simulator::start(SimConfig::default()).await.expect("simulator"));
@@ -74,6 +84,6 @@ pub(crate) async fn run(spawns: usize, starts: usize) {
         json!({ "section": "startup", "binary_ready_median_ms": failure.is_none().then(|| ms(median(&binary))),
             "binary_spawns": binary.len(), "binary_ready_ms": binary.iter().map(|d| ms(*d)).collect::<Vec<_>>(),
             "in_process_start_median_ms": ms(median(&in_process)), "in_process_starts": starts,
-            "rsa_keygen_ms": ms(keygen) })
+            "rsa_keygen_ms": ms(keygen), "version_exit_median_ms": version_floor })
     );
 }

@@ -327,8 +327,8 @@ pub(crate) fn new_correlation_id() -> String {
 /// The low `digits` hex digits of `value`, most significant first, in lower case.
 fn push_hex(out: &mut String, value: u64, digits: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..digits).rev() {
-        let nibble = (value >> (4 * i)) & 0xf;
+    for shift in (0..digits).rev().map(|i| i.saturating_mul(4)) {
+        let nibble = value.checked_shr(shift).unwrap_or(0) & 0xf;
         out.push(char::from(HEX.get(nibble as usize).copied().unwrap_or(b'0')));
     }
 }
