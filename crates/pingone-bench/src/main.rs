@@ -13,7 +13,7 @@
 //! 7. Footprint (`footprint`): stage sizes, sealed sizes, idle memory, dependency counts.
 //!
 //! `-- --quick`: the short smoke run (CI, debug build). `-- --only load,memory`: those
-//! sections. `-- --soak N`: only the soak (see `soak.rs`). `-- --client-loop ours|hand SECONDS`:
+//! sections. `-- --users N`: N load users instead of 10,000. `-- --soak N`: only the soak (see `soak.rs`). `-- --client-loop ours|hand SECONDS`:
 //! one client alone in a loop, for an outside profiler. The out-of-process sections use the
 //! `pingone-sim` binary of this build's profile, built first when run by cargo
 //! (`PINGONE_SIM_BIN` overrides it).
@@ -128,7 +128,10 @@ async fn main() {
         }
         return;
     }
-    let plan = Plan::new(args.iter().any(|a| a == "--quick"));
+    let mut plan = Plan::new(args.iter().any(|a| a == "--quick"));
+    if let Some(Some(users)) = value_after::<usize>(&args, "--users") {
+        (plan.load.users, plan.profile.users) = (users, users);
+    }
     let only: Option<Vec<String>> = value_after::<String>(&args, "--only")
         .map(|list| list.unwrap_or_default().split(',').map(str::to_owned).collect());
     let wanted = |section: &str| only.as_ref().is_none_or(|only| only.iter().any(|s| s == section));
