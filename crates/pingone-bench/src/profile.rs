@@ -131,10 +131,7 @@ async fn profile(plan: &ProfilePlan) -> Result<(), String> {
         None if plan.perf => rows.push(("perf".into(), "not installed (Debian: apt-get install linux-perf)".into())),
         None => rows.push(("perf".into(), "not run (--quick)".into())),
     }
-    table(
-        "5. Where the time goes: load with the simulator in its own process (release binary), sampled by perf",
-        &rows,
-    );
+    table("5. Where the time goes: load with the pingone-sim binary in its own process, sampled by perf", &rows);
     println!(
         "{}",
         json!({ "section": "profile", "users": plan.users, "concurrency": plan.concurrency,
