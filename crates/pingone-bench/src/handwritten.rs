@@ -11,13 +11,13 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 
 pub(crate) struct HandWritten {
-    pub http: reqwest::Client,
-    pub auth: String,
-    pub env: String,
-    pub client_id: String,
-    pub secret: String,
-    pub redirect: String,
-    pub key: DecodingKey,
+    http: reqwest::Client,
+    auth: String,
+    env: String,
+    client_id: String,
+    secret: String,
+    redirect: String,
+    key: DecodingKey,
 }
 
 fn random() -> String {
@@ -43,17 +43,35 @@ fn cookie_header(jar: &[(String, String)]) -> String {
     jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
 }
 
+/// Sends `request` and reads its JSON body.
+pub(crate) async fn send_json(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    request.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
+}
+
 impl HandWritten {
+    /// A client for the application `client_id` in `env` at `auth`, with the signing key fetched.
+    pub(crate) async fn connect(
+        http: reqwest::Client,
+        auth: &str,
+        env: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<Self, String> {
+        let key = Self::key(&http, auth, env).await?;
+        Ok(Self {
+            http,
+            auth: auth.to_owned(),
+            env: env.to_owned(),
+            client_id: client_id.to_owned(),
+            secret: secret.to_owned(),
+            redirect: crate::fixture::REDIRECT.into(),
+            key,
+        })
+    }
+
     /// Fetches the signing key once (as a hand-written client would cache it).
     pub(crate) async fn key(http: &reqwest::Client, auth: &str, env: &str) -> Result<DecodingKey, String> {
-        let jwks: Value = http
-            .get(format!("{auth}/{env}/as/jwks"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let jwks = send_json(http.get(format!("{auth}/{env}/as/jwks"))).await?;
         let key = jwks["keys"].get(0).ok_or("no key")?;
         DecodingKey::from_rsa_components(key["n"].as_str().unwrap_or_default(), key["e"].as_str().unwrap_or_default())
             .map_err(|e| e.to_string())

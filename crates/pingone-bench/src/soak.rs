@@ -5,210 +5,25 @@
 //! sign-on by the hand-written reqwest client. Prints a table and one JSON line
 //! (`"section": "soak"`).
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::CONTENT_TYPE;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::handwritten::HandWritten;
-use crate::stats::status_kib;
-
-const REDIRECT: &str = "https://app.example.test/callback";
+use crate::admin::Admin;
+use crate::handwritten::{HandWritten, send_json};
+use crate::sim_process::{SimProcess, outbox_otp};
 /// Sign-ons in flight at once (each worker has its own user and mailbox).
 const WORKERS: usize = 8;
 
-/// The simulator process; killed when dropped.
-struct SimProcess {
-    child: Child,
-    ready: Value,
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl SimProcess {
-    fn rss_mib(&self) -> f64 {
-        status_kib("VmRSS:", &self.child.id().to_string()) / 1024.0
-    }
-
-    fn field(&self, key: &str) -> String {
-        self.ready[key].as_str().unwrap_or_default().to_owned()
-    }
-}
-
-/// `PINGONE_SIM_BIN`, or `pingone-sim` next to this program (`target/release/`).
-fn binary() -> Result<std::path::PathBuf, String> {
-    if let Ok(path) = std::env::var("PINGONE_SIM_BIN") {
-        return Ok(path.into());
-    }
-    let own = std::env::current_exe().map_err(|e| e.to_string())?;
-    let path = own.with_file_name(format!("pingone-sim{}", std::env::consts::EXE_SUFFIX));
-    if path.exists() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "{} not found: build it first with `cargo build --release -p pingone-sim` (or set PINGONE_SIM_BIN)",
-            path.display()
-        ))
-    }
-}
-
-fn spawn() -> Result<SimProcess, String> {
-    let mut child = Command::new(binary()?)
-        .args(["--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not start pingone-sim: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
-    let ready = serde_json::from_str(&line).map_err(|e| format!("ready line {line:?}: {e}"))?;
-    Ok(SimProcess { child, ready })
-}
-
-/// The management API with a worker token, by hand.
-struct Admin {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Admin {
-    async fn connect(http: &reqwest::Client, sim: &SimProcess) -> Result<Self, String> {
-        let env = sim.field("environment_id");
-        let tokens: Value = http
-            .post(format!("{}/{env}/as/token", sim.field("auth_base")))
-            .basic_auth(sim.field("worker_client_id"), Some(sim.field("worker_client_secret")))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(Self {
-            http: http.clone(),
-            base: format!("{}/environments/{env}", sim.field("management_base")),
-            token: tokens["access_token"].as_str().ok_or("no worker token")?.to_owned(),
-        })
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let mut request = self.http.request(method, format!("{}/{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body.to_string());
-        }
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        let body: Value = response.json().await.map_err(|e| e.to_string())?;
-        if status.is_success() { Ok(body) } else { Err(format!("{path}: {status} {body}")) }
-    }
-
-    /// An OIDC app behind an Email MFA policy, and one user with an EMAIL device per worker.
-    async fn provision(&self, users: usize) -> Result<(String, String), String> {
-        use reqwest::Method;
-        let app = self
-            .call(
-                Method::POST,
-                "applications",
-                Some(json!({ "name": "soak", "enabled": true, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
-                    "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"], "redirectUris": [REDIRECT],
-                    "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "pkceEnforcement": "S256_REQUIRED" })),
-            )
-            .await?;
-        let app_id = app["id"].as_str().ok_or("no app id")?.to_owned();
-        let resources = self.call(Method::GET, "resources", None).await?;
-        let openid = resources["_embedded"]["resources"]
-            .as_array()
-            .and_then(|r| r.iter().find(|r| r["name"] == "openid"))
-            .ok_or("no openid resource")?["id"]
-            .clone();
-        let scopes =
-            self.call(Method::GET, &format!("resources/{}/scopes", openid.as_str().unwrap_or("")), None).await?;
-        let wanted: Vec<Value> = scopes["_embedded"]["scopes"]
-            .as_array()
-            .ok_or("no scopes")?
-            .iter()
-            .filter(|s| ["openid", "profile", "email"].contains(&s["name"].as_str().unwrap_or("")))
-            .map(|s| json!({ "id": s["id"] }))
-            .collect();
-        self.call(
-            Method::POST,
-            &format!("applications/{app_id}/grants"),
-            Some(json!({ "resource": { "id": openid }, "scopes": wanted })),
-        )
-        .await?;
-        let policy = self.call(Method::POST, "signOnPolicies", Some(json!({ "name": "Soak_MFA" }))).await?;
-        let policy_id = policy["id"].as_str().ok_or("no policy id")?;
-        self.call(
-            Method::POST,
-            &format!("signOnPolicies/{policy_id}/actions"),
-            Some(json!({ "priority": 1, "type": "MULTI_FACTOR_AUTHENTICATION", "email": { "enabled": true } })),
-        )
-        .await?;
-        self.call(
-            Method::POST,
-            &format!("applications/{app_id}/signOnPolicyAssignments"),
-            Some(json!({ "priority": 1, "signOnPolicy": { "id": policy_id } })),
-        )
-        .await?;
-        for i in 0..users {
-            let user = self
-                .call(
-                    Method::POST,
-                    "users",
-                    Some(json!({ "username": format!("soak{i}"), "email": format!("soak{i}@example.test"), "mfaEnabled": true })),
-                )
-                .await?;
-            let user_id = user["id"].as_str().ok_or("no user id")?;
-            self.call(
-                Method::POST,
-                &format!("users/{user_id}/devices"),
-                Some(json!({ "type": "EMAIL", "email": format!("soak{i}@example.test") })),
-            )
-            .await?;
-        }
-        let secret = self.call(Method::GET, &format!("applications/{app_id}/secret"), None).await?;
-        Ok((app_id, secret["secret"].as_str().ok_or("no secret")?.to_owned()))
-    }
-}
-
-/// The next passcode mailed to `to`, from the outbox's long-poll wait.
-async fn otp(http: &reqwest::Client, outbox_url: &str, to: &str) -> Option<String> {
-    let reply: Value =
-        http.get(outbox_url).query(&[("to", to), ("wait", "10s")]).send().await.ok()?.json().await.ok()?;
-    reply["messages"].get(0)?["otp"].as_str().map(str::to_owned)
-}
-
 pub(crate) async fn run(sign_ons: usize) -> Result<(), String> {
-    let sim = spawn()?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let admin = Admin::connect(&http, &sim).await?;
+    let sim = SimProcess::spawn(&[])?;
+    let http = crate::fixture::harness_http();
+    let admin = Admin::connect(&http, &sim.ready).await?;
     let (client_id, secret) = admin.provision(WORKERS).await?;
     let (auth, env) = (sim.field("auth_base"), sim.field("environment_id"));
-    let key = HandWritten::key(&http, &auth, &env).await?;
-    let hand = Arc::new(HandWritten {
-        http: http.clone(),
-        auth,
-        env: env.clone(),
-        client_id,
-        secret,
-        redirect: REDIRECT.into(),
-        key,
-    });
+    let hand = Arc::new(HandWritten::connect(http.clone(), &auth, &env, &client_id, &secret).await?);
     let outbox_url = sim.field("outbox_url");
     let tenth = (sign_ons / 10).max(1);
     // `claimed` hands out the work; `completed` counts what has finished.
@@ -225,7 +40,7 @@ pub(crate) async fn run(sign_ons: usize) -> Result<(), String> {
         workers.spawn(async move {
             let (username, email) = (format!("soak{w}"), format!("soak{w}@example.test"));
             while claimed.fetch_add(1, Ordering::Relaxed) < sign_ons {
-                if let Err(e) = hand.sign_on(&username, || otp(&http, &outbox_url, &email)).await
+                if let Err(e) = hand.sign_on(&username, || outbox_otp(&http, &outbox_url, &email)).await
                     && failed.fetch_add(1, Ordering::Relaxed) == 0
                 {
                     eprintln!("  first failure: {e}");
@@ -254,14 +69,7 @@ pub(crate) async fn run(sign_ons: usize) -> Result<(), String> {
     let at_first_tenth = rss.get(1).copied().unwrap_or_default();
     let last = rss.last().copied().unwrap_or_default();
     let peak_after = rss.iter().skip(1).copied().fold(0.0, f64::max);
-    let state: Value = http
-        .get(format!("{}/environments/{env}", sim.field("controls_url")))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = send_json(http.get(format!("{}/environments/{env}", sim.field("controls_url")))).await?;
     rows.push(("growth after the first tenth (end − first tenth)".into(), format!("{:.2} MiB", last - at_first_tenth)));
     rows.push(("peak after the first tenth − first tenth".into(), format!("{:.2} MiB", peak_after - at_first_tenth)));
     rows.push((

@@ -16,6 +16,11 @@ pub(crate) fn median(samples: &[Duration]) -> Duration {
     percentile(samples, 50.0)
 }
 
+pub(crate) fn mean(samples: &[Duration]) -> Duration {
+    let total: Duration = samples.iter().sum();
+    total.checked_div(u32::try_from(samples.len()).unwrap_or(u32::MAX)).unwrap_or_default()
+}
+
 pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }

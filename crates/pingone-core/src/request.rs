@@ -195,10 +195,6 @@ impl ApiRequest {
         }
     }
 
-    pub(crate) fn content_type_header(&self) -> Option<&HeaderValue> {
-        self.body.as_ref().map(|(ct, _)| ct)
-    }
-
     fn sensitive_header(mut self, name: HeaderName, value: &str) -> Result<Self, Error> {
         let mut value = HeaderValue::from_str(value)
             .map_err(|_| self.build_error(format!("{name} value holds characters not allowed in a header")))?;
