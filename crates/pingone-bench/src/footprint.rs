@@ -38,7 +38,10 @@ async fn sealed_sizes() -> Vec<(&'static str, usize)> {
     let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
     let wiring = Wiring::of(&sim);
     let admin = wiring.management(4);
-    let p = EmailMfaSetup::new(crate::fixture::spec()).run(&admin).await.expect("setup");
+    // The device policy prompts, so that a second device brings the device choice.
+    let spec =
+        crate::fixture::spec().with_device_selection(pingone_provisioning::model::DeviceSelection::PromptToSelect);
+    let p = EmailMfaSetup::new(spec).run(&admin).await.expect("setup");
     let client = wiring.sign_on(&p, 4);
     let sealer = StageSealer::new(&client, KeyRing::new(SealingKey::generate().expect("key")));
     // Each stage is sealed (its cookie-ready text measured) and opened again to go on.
