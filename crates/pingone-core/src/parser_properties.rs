@@ -3,10 +3,8 @@
 //! `Retry-After` values and the retry decision, the worker token response, error bodies and
 //! their classification, body snippets, and typed OTPs.
 //!
-//! The inputs are drawn by hand from proptest's RNG (`prop_perturb`): proptest's own nested
-//! strategies cost about a millisecond per JSON document in a debug build, which would make
-//! 10,000 cases take tens of seconds. The price is that a failing input is reported whole, not
-//! shrunk.
+//! The inputs come from `pingone-test-inputs` (a test-only crate, shared with `pingone-flow`),
+//! drawn by hand from proptest's RNG; a failing input is reported whole, not shrunk.
 
 // Test input generation: wrapping and overflow here are the generator's, not the parsers'.
 #![allow(clippy::arithmetic_side_effects)]
@@ -14,7 +12,7 @@
 use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
-use proptest::test_runner::TestRng;
+use pingone_test_inputs::{Field, Gen, LOWER, PRINTABLE, drawn};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use zeroize::Zeroizing;
 
@@ -29,145 +27,8 @@ use crate::token::{MAX_LIFETIME, cache_entry};
 
 const CASES: u32 = 10_000;
 
-const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
 const DIGITS: &str = "0123456789";
-const PRINTABLE: &str = "abcXYZ019 _-.:/\\\"'{}[]é€\u{1F600}\t\n\u{0}";
 
-/// A JSON object's field: its name and how to draw a value of its type.
-type Field<'a> = (&'a str, &'a dyn Fn(&mut Gen) -> String);
-
-/// A generator of near-valid network data, seeded from proptest's RNG (whose ChaCha is slow in
-/// a debug build: xorshift64* here).
-struct Gen(u64);
-
-impl Gen {
-    fn seeded(mut rng: TestRng) -> Self {
-        Self(rng.next_u64() | 1)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    fn percent(&mut self, p: usize) -> bool {
-        self.below(100) < p
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    fn text(&mut self, alphabet: &str, max: usize) -> String {
-        let len = self.below(max + 1);
-        if alphabet.is_ascii() {
-            let bytes = alphabet.as_bytes();
-            return (0..len).map(|_| char::from(self.pick(bytes))).collect();
-        }
-        let chars: Vec<char> = alphabet.chars().collect();
-        (0..len).map(|_| self.pick(&chars)).collect()
-    }
-
-    /// Any characters: ASCII (control characters included), Latin, astral.
-    fn any_text(&mut self, max: usize) -> String {
-        (0..self.below(max + 1))
-            .filter_map(|_| {
-                let range = self.pick(&[0x80_u32, 0x800, 0x11_0000]);
-                char::from_u32(self.next_u32() % range)
-            })
-            .collect()
-    }
-
-    fn bytes(&mut self, max: usize) -> Vec<u8> {
-        (0..self.below(max + 1)).map(|_| self.next_u32() as u8).collect()
-    }
-
-    fn json_string(&mut self, alphabet: &str, max: usize) -> String {
-        serde_json::Value::String(self.text(alphabet, max)).to_string()
-    }
-
-    fn json_value(&mut self, depth: usize) -> serde_json::Value {
-        use serde_json::Value;
-        match self.below(if depth == 0 { 6 } else { 8 }) {
-            0 => Value::Null,
-            1 => Value::Bool(self.percent(50)),
-            2 => Value::from(self.next_u64() as i64),
-            3 => Value::from(self.next_u64()),
-            4 => serde_json::Number::from_f64(f64::from_bits(self.next_u64())).map_or(Value::Null, Value::Number),
-            5 => Value::String(self.text(PRINTABLE, 12)),
-            6 => Value::Array((0..self.below(3)).map(|_| self.json_value(depth - 1)).collect()),
-            _ => Value::Object((0..self.below(3)).map(|_| (self.text(LOWER, 6), self.json_value(depth - 1))).collect()),
-        }
-    }
-
-    /// A JSON text fragment of any type, numbers no Rust integer holds included.
-    fn any_fragment(&mut self) -> String {
-        match self.below(6) {
-            0 => self
-                .pick(&[
-                    "1e999",
-                    "-1e999",
-                    "18446744073709551616",
-                    "-1",
-                    "-0",
-                    "3600.0",
-                    "1.5",
-                    "\"\\ud800\"",
-                    "\"\\u0000\"",
-                    "[]",
-                    "{}",
-                ])
-                .to_owned(),
-            1 => self.next_u64().to_string(),
-            _ => self.json_value(2).to_string(),
-        }
-    }
-
-    /// A JSON object: each field present most of the time, with a value of its type (from
-    /// `typed`) most of the time and of any type otherwise; sometimes an unknown field.
-    fn object(&mut self, fields: &[Field<'_>]) -> String {
-        let mut parts = Vec::new();
-        for (key, typed) in fields {
-            if self.percent(85) {
-                let value = if self.percent(75) { typed(self) } else { self.any_fragment() };
-                parts.push(format!("\"{key}\":{value}"));
-            }
-        }
-        if self.percent(30) {
-            parts.push(format!("\"unknownField\":{}", self.any_fragment()));
-        }
-        format!("{{{}}}", parts.join(","))
-    }
-
-    /// `text` as is, truncated, with one byte changed, or with one byte inserted.
-    fn damaged(&mut self, text: String) -> Vec<u8> {
-        let mut bytes = text.into_bytes();
-        let at = self.below(bytes.len() + 1);
-        let byte = self.next_u32() as u8;
-        match self.below(4) {
-            1 => bytes.truncate(at),
-            2 if at < bytes.len() => bytes[at] = byte,
-            3 => bytes.insert(at, byte),
-            _ => {}
-        }
-        bytes
-    }
-}
-
-/// A strategy drawing values with `draw`.
-fn drawn<T: std::fmt::Debug>(draw: fn(&mut Gen) -> T) -> impl Strategy<Value = T> {
-    Just(()).prop_perturb(move |(), rng| draw(&mut Gen::seeded(rng)))
-}
 
 fn response(
     status: u16,
