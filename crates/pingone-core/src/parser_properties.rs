@@ -11,8 +11,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use pingone_test_inputs::{Gen, PRINTABLE, drawn};
 use proptest::prelude::*;
-use pingone_test_inputs::{Field, Gen, LOWER, PRINTABLE, drawn};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use zeroize::Zeroizing;
 
@@ -28,7 +28,6 @@ use crate::token::{MAX_LIFETIME, cache_entry};
 const CASES: u32 = 10_000;
 
 const DIGITS: &str = "0123456789";
-
 
 fn response(
     status: u16,

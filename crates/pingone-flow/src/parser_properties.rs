@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use pingone_core::internal::{request_context, response};
 use pingone_core::{HeaderMap, Method, Operation, Step, Url};
+use pingone_test_inputs::{Gen, PRINTABLE, drawn};
 use proptest::prelude::*;
-use pingone_test_inputs::{Field, Gen, LOWER, PRINTABLE, drawn};
 
 use crate::client::{query_param, redacted_location, resolve_location};
 use crate::cookies::CookieJar;
@@ -28,7 +28,6 @@ const CASES: u32 = 10_000;
 
 const TOKEN_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const URL_CHARS: &str = "abcXYZ019-._~!$&'()*+,;=:@/?#%[] \"<>\\^`{|}é\u{0}";
-
 
 fn time(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

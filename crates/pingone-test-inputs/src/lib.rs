@@ -178,6 +178,6 @@ impl Gen {
 }
 
 /// A strategy drawing values with `draw`.
-pub pub fn drawn<T: std::fmt::Debug>(draw: fn(&mut Gen) -> T) -> impl Strategy<Value = T> {
+pub fn drawn<T: std::fmt::Debug>(draw: fn(&mut Gen) -> T) -> impl Strategy<Value = T> {
     Just(()).prop_perturb(move |(), rng| draw(&mut Gen::seeded(rng)))
 }
