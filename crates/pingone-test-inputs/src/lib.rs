@@ -8,11 +8,7 @@
 
 // Test input generation: wrapping, truncation and overflow here are the generator's, not the
 // parsers'; indexing is into slices this generator sized.
-#![allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, missing_docs)]
 
 use proptest::prelude::*;
 use proptest::test_runner::TestRng;
