@@ -90,9 +90,10 @@ impl Tenant {
 }
 
 /// A password for the demo user: random, never printed (the sign-on itself asks for none).
-pub fn demo_password() -> Password {
+/// `None` when the OS random source fails: never a predictable password on a tenant.
+pub fn demo_password() -> Option<Password> {
     let mut bytes = [0u8; 18];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
     let body: String = bytes
         .iter()
         .filter_map(|b| {
@@ -101,5 +102,5 @@ pub fn demo_password() -> Password {
                 .map(|c| char::from(*c))
         })
         .collect();
-    Password::new(format!("{body}-7aZ!"))
+    Some(Password::new(format!("{body}-7aZ!")))
 }

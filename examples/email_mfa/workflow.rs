@@ -109,6 +109,7 @@ pub enum RunError {
     Teardown(pingone_core::Error),
     Otp(String),
     App(pingone_mfa::UnsupportedAuthMethod),
+    Random,
 }
 
 impl std::fmt::Display for RunError {
@@ -135,6 +136,7 @@ impl std::fmt::Display for RunError {
             RunError::Teardown(e) => write!(f, "the sign-on worked, but teardown failed: {e}"),
             RunError::Otp(why) => write!(f, "no one-time passcode: {why}"),
             RunError::App(e) => write!(f, "the provisioned application cannot be signed on to: {e}"),
+            RunError::Random => write!(f, "the system random number generator failed: no password was made"),
         }
     }
 }
@@ -191,7 +193,7 @@ pub async fn run(target: Target) -> Result<Report, RunError> {
         });
     }
     // Steps 1-13 and 19, concurrently and idempotently.
-    let password = common::demo_password();
+    let password = common::demo_password().ok_or(RunError::Random)?;
     let mut spec = EmailMfaSpec::demo(PREFIX, REDIRECT_URI, &target.username, &target.email, password.clone());
     if target.with_password {
         spec = spec.with_password_first();

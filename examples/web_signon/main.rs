@@ -43,7 +43,7 @@ async fn run() -> Result<(), String> {
     let (http, endpoints, environment) =
         (HttpClient::new().map_err(|e| e.to_string())?, tenant.endpoints, tenant.environment);
     let management = ManagementClient::connect(http.clone(), endpoints.clone(), environment.clone(), tenant.worker);
-    let provisioned = demo::provision(&management, &users, common::demo_password())
+    let provisioned = demo::provision(&management, &users, common::demo_password().ok_or("no random source")?)
         .await
         .map_err(|e| format!("provisioning on the {} failed: {e}", tenant.label))?;
     let app = pingone_mfa::oidc_app(&provisioned).map_err(|e| e.to_string())?;

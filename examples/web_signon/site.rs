@@ -1,7 +1,8 @@
 //! The pages. Each sign-on stage waits, sealed, in `SignOnSessions` (memory, Redis or the cookie
-//! itself) under the `signon` cookie. Every form carries a CSRF token derived from the cookie it
-//! was shown with, so a form is bound to its stage: a double submit, the back button or a second
-//! tab gets a page that says so, never a 500.
+//! itself) under the `signon` cookie (`__Host-signon` off loopback). Every form carries a CSRF
+//! token of the cookie it was shown with (an HMAC under a key derived from the sealing key), so a
+//! form is bound to its stage: a double submit, the back button or a second tab gets a page that
+//! says so, never a 500.
 // Handlers return ready-made error pages as their `Err` values (as pingone-sim does).
 #![allow(clippy::result_large_err)]
 
@@ -15,7 +16,7 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use pingone_flow::{
     AfterUsername, Completed, DecoyPolicy, FlowError, OpenError, OtpOutcome, Recovery, SignOnStage, Tokens,
 };
-use pingone_session::{SessionError, SignOnSessions, csrf_matches, csrf_token as csrf, random_token as random};
+use pingone_session::{SessionError, SignOnSessions, random_token as random};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 /// The demo policy's limits (`EmailMfaSpec::demo`): mimicked for refused usernames, and the
@@ -45,18 +46,18 @@ pub(crate) fn router(app: App) -> axum::Router {
 }
 
 async fn home(State(app): Shared, headers: HeaderMap) -> Page {
-    let session = cookie(&headers, "session").unwrap_or_default();
+    let session = app.cookie(&headers, "session").unwrap_or_default();
     if let Some(tokens) = app.accounts.lock().await.get(&session) {
-        return Ok(app.page(&signed_in(&tokens.claims, &csrf(&session))));
+        return Ok(app.page(&signed_in(&tokens.claims, &app.sessions.csrf_token(&session))));
     }
     // Before a sign-on exists, the cookie holds a random value for the form's token to be bound to.
-    let value = cookie(&headers, "signon").or_else(random).ok_or_else(|| oops(UNAVAILABLE, 503))?;
-    let body = fill(include_str!("templates/username.html"), &[("csrf", &csrf(&value))]);
+    let value = app.cookie(&headers, "signon").or_else(random).ok_or_else(|| oops(UNAVAILABLE, 503))?;
+    let body = fill(include_str!("templates/username.html"), &[("csrf", &app.sessions.csrf_token(&value))]);
     Ok(([app.set("signon", Some(&value))], app.page(&body)).into_response())
 }
 
 async fn start(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
-    let _ = app.sessions.take(&bound(&headers, "signon", &form)?).await; // drops a sign-on in progress
+    let _ = app.sessions.take(&app.bound(&headers, "signon", &form)?).await; // drops a sign-on in progress
     let authorized = app.client.authorize().await.map_err(|e| failure(&e))?;
     let username = form.get("username").map_or("", |u| u.trim());
     let stage = match authorized.submit_username(&app.client, username).await {
@@ -94,12 +95,12 @@ async fn show(State(app): Shared, headers: HeaderMap, Query(query): Query<HashMa
         _ => return Err(oops(include_str!("templates/start_over.html"), 409)),
     };
     let token = app.sessions.park(stage).await.map_err(|e| lost(&e))?;
-    let body = fill(&body, &[("csrf", &csrf(token.secret()))]);
+    let body = fill(&body, &[("csrf", &app.sessions.csrf_token(token.secret()))]);
     Ok(([app.set("signon", Some(token.secret()))], app.page(&body)).into_response())
 }
 
 async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
-    bound(&headers, "signon", &form)?;
+    app.bound(&headers, "signon", &form)?;
     let (device, resend) = (form.get("device"), form.contains_key("resend"));
     let otp = form.get("code").map(|code| pingone_core::Otp::parse(code).ok());
     let next = match (app.take(&headers).await?, device, resend, otp) {
@@ -130,7 +131,7 @@ async fn advance(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> 
 async fn sign_out(State(app): Shared, headers: HeaderMap, Form(form): Fields) -> Page {
     // Ends the app's session, then PingOne's (its `ST` session cookie travels in `Tokens`), so
     // that the next sign-on asks for the code again.
-    let tokens = app.accounts.lock().await.remove(&bound(&headers, "session", &form)?);
+    let tokens = app.accounts.lock().await.remove(&app.bound(&headers, "session", &form)?);
     if let Some(tokens) = tokens {
         app.client.sign_off(&tokens, None, None).await.map_err(|e| failure(&e))?;
     }
@@ -148,7 +149,7 @@ async fn mailbox(State(app): Shared) -> Page {
 
 impl App {
     async fn take(&self, headers: &HeaderMap) -> Result<SignOnStage, Response> {
-        let token = cookie(headers, "signon").ok_or_else(|| lost(&SessionError::Missing))?;
+        let token = self.cookie(headers, "signon").ok_or_else(|| lost(&SessionError::Missing))?;
         self.sessions.take(&token).await.map_err(|e| lost(&e))
     }
 
@@ -167,9 +168,29 @@ impl App {
             .into_response())
     }
 
+    /// Off loopback, cookie names carry the `__Host-` prefix: the browser then accepts them only
+    /// from this origin over HTTPS, so a sibling subdomain cannot plant one.
+    fn name<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.secure { format!("__Host-{name}").into() } else { name.into() }
+    }
+
     fn set(&self, name: &str, value: Option<&str>) -> (header::HeaderName, String) {
         let (value, secure) = (value.map_or("; Max-Age=0", |v| v), if self.secure { "; Secure" } else { "" });
-        (header::SET_COOKIE, format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+        (header::SET_COOKIE, format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}", self.name(name)))
+    }
+
+    fn cookie(&self, headers: &HeaderMap, name: &str) -> Option<String> {
+        let name = format!("{}=", self.name(name));
+        let mut all = headers.get_all(header::COOKIE).into_iter().flat_map(|v| v.to_str().unwrap_or("").split(';'));
+        all.find_map(|c| Some(c.trim().strip_prefix(&name)?.to_owned()))
+    }
+
+    /// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
+    /// earlier stage or another tab (or was forged): nothing is done.
+    fn bound(&self, headers: &HeaderMap, name: &str, form: &HashMap<String, String>) -> Result<String, Response> {
+        let token = form.get("csrf").map_or("", String::as_str);
+        let value = self.cookie(headers, name).filter(|v| self.sessions.csrf_matches(v, token));
+        value.ok_or_else(|| oops(include_str!("templates/other_tab.html"), 409))
     }
 
     fn page(&self, body: &str) -> Response {
@@ -227,12 +248,8 @@ fn oops(body: &str, status: u16) -> Response {
 /// Every page: never cached (the back button asks the server again), never framed, no scripts.
 fn html(status: StatusCode, body: &str, mailbox: &str) -> Response {
     let page = include_str!("templates/layout.html").replace("{{!mailbox}}", mailbox).replace("{{!body}}", body);
-    let headers = [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ];
-    (status, headers, Html(page)).into_response()
+    let headers = [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")];
+    (status, headers, [(header::CONTENT_SECURITY_POLICY, CSP)], Html(page)).into_response()
 }
 
 /// Replaces each `{{name}}` with its value, HTML-escaped (`{` too: a value never names a placeholder).
@@ -241,18 +258,4 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let escape = |v: &str| escape(v).replace('\'', "&#39;").replace('{', "&#123;");
     vars.iter()
         .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), &escape(value)))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    let mut all =
-        headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';'));
-    all.find_map(|c| Some(c.trim().strip_prefix(name)?.strip_prefix('=')?.to_owned()))
-}
-
-/// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
-/// earlier stage or another tab (or was forged): nothing is done.
-fn bound(headers: &HeaderMap, name: &str, form: &HashMap<String, String>) -> Result<String, Response> {
-    let token = form.get("csrf").map_or("", String::as_str);
-    let value = cookie(headers, name).filter(|v| csrf_matches(v, token));
-    value.ok_or_else(|| oops(include_str!("templates/other_tab.html"), 409))
 }

@@ -43,6 +43,7 @@ async fn a_wrong_code_whose_answer_is_lost_counts_once() {
     let OtpOutcome::Rejected(fresh) = first_try.submit_otp(&w.client, &Otp::new("000000")).await.unwrap() else {
         panic!()
     };
+    assert!(fresh.remaining_attempts.is_some(), "the simulator reports the attempts left");
     assert_eq!(
         second.remaining_attempts.map(|r| r + 1),
         fresh.remaining_attempts,

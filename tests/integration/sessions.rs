@@ -84,9 +84,8 @@ async fn redis_entries_expire_and_an_unreachable_redis_is_a_typed_error() {
 async fn sign_on_through(w: &World, sessions: &SignOnSessions) {
     let token = sessions.park(w.client.authorize().await.unwrap()).await.unwrap();
     let SignOnStage::Authorized(stage) = sessions.take(token.secret()).await.unwrap() else { panic!() };
-    if !sessions.is_stateless() {
-        assert!(matches!(sessions.take(token.secret()).await, Err(SessionError::Missing)), "single use");
-    }
+    // Single use, with a store and (per instance) in a cookie.
+    assert!(matches!(sessions.take(token.secret()).await, Err(SessionError::Missing)), "single use");
     let AfterUsername::OtpRequired(stage) = stage.submit_username(&w.client, USER).await.unwrap().next().unwrap()
     else {
         panic!()
@@ -99,14 +98,82 @@ async fn sign_on_through(w: &World, sessions: &SignOnSessions) {
     let SignOnStage::Completed(done) = sessions.take(token.secret()).await.unwrap() else { panic!() };
     let tokens = done.resume(&w.client).await.unwrap().exchange(&w.client).await.unwrap();
     assert_eq!(tokens.claims.preferred_username.as_deref(), Some(USER));
-    if sessions.is_stateless() {
-        // A replayed cookie opens, but PingOne's flow refuses it: the flow was resumed.
-        let SignOnStage::Completed(replayed) = sessions.take(token.secret()).await.unwrap() else { panic!() };
-        let err = replayed.resume(&w.client).await.unwrap_err();
-        assert!(matches!(err, FlowError::StaleStage { current: None, .. }), "{err}");
-    } else {
-        assert!(matches!(sessions.take(token.secret()).await, Err(SessionError::Missing)), "single use");
-    }
+    assert!(matches!(sessions.take(token.secret()).await, Err(SessionError::Missing)), "single use");
+}
+
+/// The decoy's attempt count lives in its sealed stage: a replayed cookie must not reset it
+/// (a decoy that never locks would tell a made-up username from a real one).
+#[tokio::test]
+async fn a_replayed_cookie_is_refused_so_a_decoy_still_locks() {
+    let w = World::new().await;
+    let sessions = SignOnSessions::in_cookie(sealer(&w));
+    let authorized = w.client.authorize().await.unwrap();
+    let Err(FlowError::UsernameRejected { state, .. }) = authorized.submit_username(&w.client, "nobody").await else {
+        panic!("the username is unknown")
+    };
+    let policy = pingone_flow::DecoyPolicy { attempts: 3, lock_for: Duration::from_secs(120) };
+    let first = sessions.park(state.decoy(policy)).await.unwrap();
+    let SignOnStage::OtpRequired(decoy) = sessions.take(first.secret()).await.unwrap() else { panic!() };
+    let OtpOutcome::Rejected(rejected) = decoy.submit_otp(&w.client, &pingone_core::Otp::new("000000")).await.unwrap()
+    else {
+        panic!("a decoy never completes")
+    };
+    assert_eq!(rejected.remaining_attempts, Some(2));
+    sessions.park(rejected.state).await.unwrap();
+    // Sending the first cookie again, with its (valid) CSRF token, finds nothing.
+    let err = sessions.take(first.secret()).await.unwrap_err();
+    assert!(matches!(err, SessionError::Missing), "{err}");
+    assert!(err.is_start_over());
+}
+
+#[tokio::test]
+async fn csrf_tokens_are_keyed_and_follow_a_key_rotation() {
+    let w = World::new().await;
+    let old = SealingKey::from_base64(&base64_key(1)).unwrap();
+    let sessions = SignOnSessions::in_cookie(StageSealer::new(&w.client, KeyRing::new(old)));
+    let token = sessions.csrf_token("cookie-value");
+    assert!(sessions.csrf_matches("cookie-value", &token));
+    assert!(!sessions.csrf_matches("other-cookie", &token));
+    assert!(!sessions.csrf_matches("cookie-value", ""));
+    assert!(!token.contains("cookie-value"));
+    assert_eq!(token.len(), 22, "128 bits, base64url");
+    // Another key makes another token: nobody without the key can make one for a cookie value.
+    let other = SignOnSessions::in_cookie(StageSealer::new(
+        &w.client,
+        KeyRing::new(SealingKey::from_base64(&base64_key(2)).unwrap()),
+    ));
+    assert_ne!(other.csrf_token("cookie-value"), token);
+    assert!(!other.csrf_matches("cookie-value", &token));
+    // After a rotation, a form shown before it still posts.
+    let ring = KeyRing::new(SealingKey::from_base64(&base64_key(2)).unwrap())
+        .with_previous(SealingKey::from_base64(&base64_key(1)).unwrap());
+    let rotated = SignOnSessions::in_cookie(StageSealer::new(&w.client, ring));
+    assert!(rotated.csrf_matches("cookie-value", &token));
+    assert_eq!(rotated.csrf_token("cookie-value"), other.csrf_token("cookie-value"));
+}
+
+fn base64_key(byte: u8) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode([byte; 32])
+}
+
+/// A cookie names its key and application before anything is authenticated: from a browser,
+/// such a mismatch is tampering (start over), never "misconfigured" (an alert an attacker could
+/// raise at will). From the app's own store it is a misconfiguration.
+#[tokio::test]
+async fn a_cookie_for_another_key_means_start_over_but_a_stored_one_is_misconfigured() {
+    let w = World::new().await;
+    let theirs = SignOnSessions::in_cookie(sealer(&w));
+    let token = theirs.park(w.client.authorize().await.unwrap()).await.unwrap();
+    let ours = SignOnSessions::in_cookie(sealer(&w));
+    let err = ours.take(token.secret()).await.unwrap_err();
+    assert_eq!(err.recovery(), pingone_flow::Recovery::StartOver, "{err}");
+    let store = Arc::new(MemoryStore::new());
+    let writer = SignOnSessions::with_store(sealer(&w), Arc::clone(&store) as Arc<dyn FlowStore>);
+    let reader = SignOnSessions::with_store(sealer(&w), store);
+    let token = writer.park(w.client.authorize().await.unwrap()).await.unwrap();
+    let err = reader.take(token.secret()).await.unwrap_err();
+    assert_eq!(err.recovery(), pingone_flow::Recovery::Misconfigured, "{err}");
 }
 
 #[tokio::test]

@@ -151,7 +151,7 @@ async fn web_expired_code_is_replaced_and_an_expired_flow_offers_to_start_over()
 
 /// A double submit (the second request carries the cookie the first one consumed) and the back
 /// button after signing on both reach the recovery page, with a store and with the stage in the
-/// cookie itself (where PingOne's flow refuses the replay).
+/// cookie itself (where the instance refuses a seal it has opened before).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_double_submit_and_back_button_reach_the_recovery_page() {
     let Some(mut browser) = Browser::open("double-submit").await else { return };

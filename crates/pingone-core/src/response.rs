@@ -100,8 +100,26 @@ impl ApiResponse {
         {
             return Err(self.unexpected(format!("expected a JSON body, got content type {ct}")));
         }
-        serde_json::from_slice(&self.body)
-            .map_err(|e| self.unexpected(format!("response body does not match the expected shape: {e}")))
+        serde_json::from_slice(&self.body).map_err(|e| {
+            self.unexpected(format!("response body does not match the expected shape: {}", self.decode_message(&e)))
+        })
+    }
+
+    /// The decoder's message, or — for a sensitive response, whose values may be secrets
+    /// (serde_json quotes an offending value: `invalid type: string "…"`) — only the kind of
+    /// error and where.
+    fn decode_message(&self, e: &serde_json::Error) -> String {
+        if self.sensitive {
+            let kind = match e.classify() {
+                serde_json::error::Category::Io => "I/O error",
+                serde_json::error::Category::Syntax => "syntax error",
+                serde_json::error::Category::Data => "data of the wrong type or shape",
+                serde_json::error::Category::Eof => "unexpected end",
+            };
+            format!("{kind} at line {} column {} (details withheld: sensitive response)", e.line(), e.column())
+        } else {
+            e.to_string()
+        }
     }
 
     /// An [`Error::UnexpectedResponse`] for this response with the given reason.
@@ -205,6 +223,25 @@ mod tests {
         let err = secret.json::<Token>().unwrap_err();
         assert!(!err.to_string().contains("abc"), "{err}");
         assert!(err.to_string().contains("[redacted]"), "{err}");
+    }
+
+    #[test]
+    fn the_decoders_message_never_quotes_a_value_of_a_sensitive_response() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Token {
+            expires_in: u64,
+        }
+        let body = br#"{"expires_in":"eyJhbGciOiJSUzI1NiJ9.secret-token"}"#;
+        let plain = response(200, "application/json", body).json::<Token>().unwrap_err();
+        assert!(plain.to_string().contains("secret-token"), "serde_json quotes the value: {plain}");
+        let mut sensitive = response(200, "application/json", body);
+        sensitive.sensitive = true;
+        let err = sensitive.json::<Token>().unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("secret-token") && !text.contains("eyJ"), "{text}");
+            assert!(text.contains("data of the wrong type or shape at line 1"), "{text}");
+        }
     }
 
     #[test]

@@ -230,6 +230,7 @@ impl SignOnClient {
     }
 
     /// Replaces the random source (tests: a failing source shows that `authorize` fails closed).
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn with_random(self, random: FillRandom) -> Self {
         self.rebuild(|inner| inner.random = random)
     }
@@ -401,11 +402,15 @@ impl SignOnClient {
         let mut attempt = 1;
         let url = self.flow_url(&ctx.flow_id);
         loop {
-            let request = ApiRequest::new(step.clone(), Method::POST, url.clone())
+            let mut request = ApiRequest::new(step.clone(), Method::POST, url.clone())
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
                 .cookies(&self.cookie_header(ctx, &url))?
                 // Never repeated by the HTTP layer either: this loop decides.
                 .retry_safe(false);
+            if self.inner.response_mode == ResponseMode::PiFlow {
+                // In pi.flow mode a completing answer may carry the code.
+                request = request.sensitive_response();
+            }
             let outcome = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await;
             let unknown = match &outcome {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),

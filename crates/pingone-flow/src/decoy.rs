@@ -4,8 +4,10 @@
 //! account does not exist. [`Authorized::decoy`] turns the refused stage into an [`OtpRequired`]
 //! that behaves like one where a code went out — the page, the "attempts left", the resend, the
 //! lock after the policy's failure count — except that no code was sent and none is right. It is
-//! a stage like any other (sealed, stored, single-use), so a fleet of instances needs no memory
-//! of its own for it. Each answer reads the (refused) flow, so that it takes a round trip to
+//! a stage like any other (sealed, stored), so a fleet of instances needs no memory of its own
+//! for it. Its attempt count lives in the stage, so it must be used once: a store's atomic take
+//! does that; `pingone_session::SignOnSessions::in_cookie` refuses a seal its instance has
+//! opened before, which holds for one instance only. Each answer reads the (refused) flow, so that it takes a round trip to
 //! PingOne as a real one does.
 //!
 //! What can still tell a decoy apart, and is out of reach of a library: timing differences

@@ -137,8 +137,9 @@ impl FlowErrorBody {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct AuthorizeResponse {
+    /// A secret: its `Debug` is redacted.
     #[serde(default)]
-    pub code: Option<String>,
+    pub code: Option<pingone_core::AuthorizationCode>,
     #[serde(default)]
     pub state: Option<String>,
     #[serde(default)]
@@ -173,7 +174,8 @@ impl FlowResponse {
 ///
 /// # Errors
 /// The decoder's message.
-pub fn decode_flow(body: &[u8]) -> Result<(String, String), String> {
+#[cfg(any(test, feature = "test-hooks"))]
+pub(crate) fn decode_flow(body: &[u8]) -> Result<(String, String), String> {
     serde_json::from_slice::<FlowResponse>(body).map(|f| (f.id, f.status)).map_err(|e| e.to_string())
 }
 

@@ -1,8 +1,21 @@
 //! Hooks for this workspace's own tests and fuzz runs. Not part of the API: hidden from the docs,
 //! no semver promise.
 
-pub use crate::flow_json::decode_flow;
-pub use crate::tokens::decode_token_response;
+/// Decodes a flow body; never panics, whatever the bytes.
+///
+/// # Errors
+/// The decoder's message.
+pub fn decode_flow(body: &[u8]) -> Result<(String, String), String> {
+    crate::flow_json::decode_flow(body)
+}
+
+/// Decodes a token response body; never panics, whatever the bytes.
+///
+/// # Errors
+/// The kind of decoding error and where.
+pub fn decode_token_response(body: &[u8]) -> Result<(), String> {
+    crate::tokens::decode_token_response(body)
+}
 
 /// The client, with a random source that always fails (`authorize` must fail closed).
 #[must_use]

@@ -18,8 +18,8 @@ use proptest::prelude::*;
 
 use crate::client::{query_param, redacted_location, resolve_location};
 use crate::cookies::CookieJar;
+use crate::flow_json::decode_flow;
 use crate::flow_json::{FlowResponse, distinct_labels};
-use crate::internal::decode_flow;
 use crate::redirect::is_redirect_uri;
 use crate::status::FlowStatus;
 use crate::tokens::TokenResponse;
@@ -166,7 +166,7 @@ proptest! {
         for secret in secrets {
             prop_assert!(!printed.contains(secret.as_str()), "{}", printed);
         }
-        let _ = crate::internal::decode_token_response(&body);
+        let _ = crate::tokens::decode_token_response(&body);
     }
 }
 

@@ -33,7 +33,6 @@ pub(crate) fn code_from_resume(
     }
     answer
         .code
-        .filter(|c| !c.is_empty())
-        .map(AuthorizationCode::new)
+        .filter(|c: &AuthorizationCode| !c.secret().is_empty())
         .ok_or(FlowError::Missing { operation: step.clone(), what: "authorizeResponse.code" })
 }

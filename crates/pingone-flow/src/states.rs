@@ -434,10 +434,7 @@ impl OtpRequired {
 
 impl Completed {
     fn from_flow(ctx: FlowContext, flow: &FlowResponse) -> Self {
-        let code = flow
-            .authorize_response
-            .as_ref()
-            .and_then(|r| Some((AuthorizationCode::new(r.code.clone()?), r.state.clone())));
+        let code = flow.authorize_response.as_ref().and_then(|r| Some((r.code.clone()?, r.state.clone())));
         Self { ctx, code }
     }
 
@@ -462,8 +459,10 @@ impl Completed {
         }
         let mut url = client.auth_url(&["as", "resume"]);
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
-        let request =
-            ApiRequest::new(STEP, Method::GET, url.clone()).cookies(&client.cookie_header(&self.ctx, &url))?;
+        // A 200 answer (pi.flow) carries the code: never in an error's body snippet.
+        let request = ApiRequest::new(STEP, Method::GET, url.clone())
+            .cookies(&client.cookie_header(&self.ctx, &url))?
+            .sensitive_response();
         let response = client.inner.http.execute(&request).instrument(flow_span(&STEP, &self.ctx)).await?;
         if response.status() == 404 {
             // Expired, or resumed already by another copy of this stage.

@@ -72,10 +72,10 @@ impl Tokens {
 /// Decodes a token response body; never panics, whatever the bytes.
 ///
 /// # Errors
-/// The decoder's message (which never contains a token).
-pub fn decode_token_response(body: &[u8]) -> Result<(), String> {
-    serde_json::from_slice::<TokenResponse>(body).map(|_| ()).map_err(|e| {
-        // serde_json's messages quote field names and positions, not values.
-        e.to_string()
-    })
+/// The kind of decoding error and where (never the decoder's message, which may quote a value).
+#[cfg(any(test, feature = "test-hooks"))]
+pub(crate) fn decode_token_response(body: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<TokenResponse>(body)
+        .map(|_| ())
+        .map_err(|e| format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()))
 }

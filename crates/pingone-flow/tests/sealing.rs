@@ -8,8 +8,8 @@ use std::time::Duration;
 use httpmock::prelude::*;
 use pingone_core::{ClientAuth, Endpoints, HttpClient, ManualClock};
 use pingone_flow::{
-    Authorized, BindingMismatch, FlowError, KeyRing, OidcApp, OpenError, OtpRequired, SealedStage, SealingKey,
-    SignOnClient, SignOnStage, StageSealer,
+    Authorized, BindingMismatch, FlowError, KeyRing, OidcApp, OpenError, OtpRequired, SealError, SealedStage,
+    SealingKey, SignOnClient, SignOnStage, StageSealer,
 };
 
 const ENV: &str = "7d2c1a4e-5b3f-4c8e-9a61-2f0e8b3d4c11";
@@ -200,6 +200,30 @@ async fn a_stage_is_refused_by_a_client_for_another_environment_or_application()
     let other_env = client_for(&server, OTHER_ENV, "client-1", REDIRECT);
     let err = stage.submit_username(&other_env, "ada").await.unwrap_err();
     assert!(matches!(err, FlowError::WrongClient { mismatch: BindingMismatch::Environment, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_stage_is_not_sealed_by_another_applications_sealer() {
+    let server = server().await;
+    let (_, stage) = authorized(&server).await;
+    let other = client_for(&server, ENV, "client-2", REDIRECT);
+    let err = StageSealer::new(&other, KeyRing::new(key(1))).seal(stage).unwrap_err();
+    assert_eq!(err, SealError::WrongBinding(BindingMismatch::Application));
+}
+
+#[tokio::test]
+async fn form_tokens_are_keyed_by_the_sealing_key() {
+    let server = server().await;
+    let (client, _) = authorized(&server).await;
+    let (one, two) = (StageSealer::new(&client, KeyRing::new(key(1))), StageSealer::new(&client, KeyRing::new(key(2))));
+    let token = one.form_token("value");
+    assert!(one.form_token_matches("value", &token));
+    assert!(!two.form_token_matches("value", &token), "another key, another token");
+    assert!(!one.form_token_matches("other", &token));
+    assert!(!one.form_token_matches("value", &token[..21]), "a truncated token");
+    let rotated = StageSealer::new(&client, KeyRing::new(key(2)).with_previous(key(1)));
+    assert!(rotated.form_token_matches("value", &token), "forms shown before a rotation still post");
+    assert_eq!(rotated.form_token("value"), two.form_token("value"), "the first key makes new tokens");
 }
 
 #[tokio::test]

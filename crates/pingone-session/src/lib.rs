@@ -28,17 +28,19 @@
 //! ```
 //!
 //! Which carrier: one instance → [`MemoryStore`]; several instances → `RedisStore` (feature
-//! `redis`); no server-side state → [`SignOnSessions::in_cookie`], where a replayed cookie is
-//! refused by PingOne's own flow state as a stale stage rather than by the store.
+//! `redis`); no server-side state → [`SignOnSessions::in_cookie`], where each instance remembers
+//! the seals it has opened (until they expire) and refuses them a second time: single use holds
+//! per instance, not across instances (use a shared store for that).
 
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod sessions;
+mod spent;
 mod store;
 
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_PREFIX, RedisStore};
-pub use sessions::{SessionError, SessionToken, SignOnSessions, csrf_matches, csrf_token, random_token};
-pub use store::{FlowStore, StoreError, StoreFuture};
+pub use sessions::{COOKIE_LIMIT, SessionError, SessionToken, SignOnSessions, random_token};
+pub use store::{FlowStore, MAX_TTL, StoreError, StoreFuture};

@@ -96,7 +96,7 @@ impl MemoryStore {
     fn put_now(&self, key: &str, sealed: SealedStage, ttl: Duration) -> Result<(), StoreError> {
         let key = key_of(key);
         let now = self.clock.now();
-        let expires_at = now.checked_add(ttl).unwrap_or(now);
+        let expires_at = now.checked_add(ttl.min(crate::store::MAX_TTL)).unwrap_or(now);
         let mut state = self.lock();
         state.puts_since_sweep = state.puts_since_sweep.saturating_add(1);
         let full = state.entries.len() >= self.capacity && !state.entries.contains_key(&key);

@@ -72,7 +72,7 @@ impl FlowStore for RedisStore {
     fn put<'a>(&'a self, key: &'a str, sealed: SealedStage, ttl: Duration) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut connection = self.manager.clone();
-            let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let millis = u64::try_from(ttl.min(crate::store::MAX_TTL).as_millis()).unwrap_or(u64::MAX).max(1);
             redis::cmd("SET")
                 .arg(format!("{}{key}", self.prefix))
                 .arg(sealed.as_bytes())

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use pingone_flow::{OpenError, Recovery, SealError, SealedStage, SignOnStage, StageSealer};
 
+use crate::spent::SpentSeals;
 use crate::store::{FlowStore, StoreError};
 
 /// What the browser keeps between two requests: a random key into the store, or (stateless) the
@@ -20,41 +21,21 @@ impl SessionToken {
     pub fn secret(&self) -> &str {
         &self.0
     }
-
-    /// The CSRF token for forms shown with this token: see [`csrf_token`].
-    #[must_use]
-    pub fn csrf(&self) -> String {
-        csrf_token(&self.0)
-    }
 }
+
+/// The most text a stateless (cookie-carried) stage may take: browsers keep cookies of up to
+/// 4,096 bytes, name and attributes included. A larger stage (a very long device list, many flow
+/// cookies) is refused by [`SignOnSessions::park`] rather than silently dropped by the browser.
+pub const COOKIE_LIMIT: usize = 3_800;
 
 /// 256 random bits from the operating system, base64url: an opaque ID for a cookie (an app's own
 /// session, or a value for a form's CSRF token to be bound to before any stage exists). `None`
 /// when the OS random source fails.
 #[must_use]
 pub fn random_token() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).ok()?;
-    Some(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// A CSRF token bound to a cookie value: a truncated, domain-separated SHA-256 of it (128 bits,
-/// base64url), so that the cookie value itself never appears in a page. A form whose token does
-/// not match the cookie it is posted with was shown for another stage, in another tab, or was
-/// forged: [`csrf_matches`] says so.
-#[must_use]
-pub fn csrf_token(cookie_value: &str) -> String {
-    let mut ctx = Context::new(&SHA256);
-    ctx.update(b"pingone-session/csrf/v1/");
-    ctx.update(cookie_value.as_bytes());
-    URL_SAFE_NO_PAD.encode(ctx.finish().as_ref().get(..16).unwrap_or_default())
-}
-
-/// Whether `form_value` is the CSRF token of `cookie_value` (compared in constant time).
-#[must_use]
-pub fn csrf_matches(cookie_value: &str, form_value: &str) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(csrf_token(cookie_value).as_bytes(), form_value.as_bytes())
-        .is_ok()
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    aws_lc_rs::rand::fill(bytes.as_mut()).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(bytes.as_ref()))
 }
 
 impl std::fmt::Debug for SessionToken {
@@ -77,6 +58,13 @@ pub enum SessionError {
     /// The stage could not be sealed.
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// The sealed stage is too large to be carried in a cookie (see [`COOKIE_LIMIT`]): use a
+    /// store.
+    #[error("the sealed stage takes {bytes} bytes of cookie text, more than {COOKIE_LIMIT}: use a store")]
+    TooLargeForCookie {
+        /// Its size as cookie text.
+        bytes: usize,
+    },
     /// The store failed (see [`StoreError::is_transient`]).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -92,14 +80,19 @@ impl SessionError {
 
     /// What to do about it, as [`FlowError::recovery`](pingone_flow::FlowError::recovery) says
     /// for a step: start over (used, expired, tampered, another key), retry (a store outage or
-    /// a full store; the OS random source), or fix the configuration (a stage sealed for another
-    /// application or environment; a store that refuses commands).
+    /// a full store; the OS random source), or fix the configuration (a stage in the app's own
+    /// store sealed for another application or environment, or with a key this instance lacks;
+    /// a stage too large for a cookie; a store that refuses commands). A browser's cookie that
+    /// names another key or application is only ever "start over": that input is not trusted.
     #[must_use]
     pub fn recovery(&self) -> Recovery {
         match self {
             SessionError::Missing => Recovery::StartOver,
-            SessionError::Open(OpenError::WrongBinding(_)) => Recovery::Misconfigured,
+            SessionError::Open(OpenError::WrongBinding(_) | OpenError::WrongKey) => Recovery::Misconfigured,
             SessionError::Open(_) => Recovery::StartOver,
+            SessionError::Seal(SealError::WrongBinding(_)) | SessionError::TooLargeForCookie { .. } => {
+                Recovery::Misconfigured
+            }
             SessionError::Seal(_) => Recovery::Retry,
             SessionError::Store(e) if e.is_transient() => Recovery::Retry,
             SessionError::Store(_) => Recovery::Misconfigured,
@@ -110,7 +103,7 @@ impl SessionError {
 #[derive(Debug)]
 enum Carrier {
     Store(Arc<dyn FlowStore>),
-    Cookie,
+    Cookie(SpentSeals),
 }
 
 /// Carries sign-on stages across requests (and instances) for one application.
@@ -119,8 +112,16 @@ enum Carrier {
 ///   sealed stage waits in the store and [`take`](Self::take) removes it atomically, so each
 ///   parked stage advances at most once, whichever instance serves the request.
 /// - Stateless ([`in_cookie`](Self::in_cookie)): the browser holds the sealed stage itself
-///   (at most 1.5 KiB of text). Nothing stops the browser from sending an old cookie again;
-///   PingOne's flow then refuses the replayed stage as stale (`FlowError::StaleStage`).
+///   (about 0.6–1.1 KiB of text for the usual stages; [`park`](Self::park) refuses more than
+///   [`COOKIE_LIMIT`]). Each instance remembers the seals it has opened until they expire and
+///   refuses a second [`take`](Self::take) of one, so an old cookie sent again (a replay, the
+///   back button, a double submit) is [`SessionError::Missing`] — per instance: behind several
+///   instances, a replay to another instance is not caught here (some stages, such as a wrong
+///   code's `OtpRequired`, are still valid at PingOne), so a fleet uses a shared store.
+///
+/// Forms are bound to the cookie they are posted with by [`csrf_token`](Self::csrf_token): an
+/// HMAC under a key derived from the sealer's key, so a token cannot be computed for a cookie
+/// value without the key.
 #[derive(Debug)]
 pub struct SignOnSessions {
     sealer: StageSealer,
@@ -137,7 +138,7 @@ impl SignOnSessions {
     /// Stages sealed by `sealer`, carried by the browser.
     #[must_use]
     pub fn in_cookie(sealer: StageSealer) -> Self {
-        Self { sealer, carrier: Carrier::Cookie }
+        Self { sealer, carrier: Carrier::Cookie(SpentSeals::default()) }
     }
 
     /// The carrier named by `store`, as a command-line flag would give it: `memory` (a
@@ -166,7 +167,23 @@ impl SignOnSessions {
     /// Whether the token is the sealed stage itself (no store).
     #[must_use]
     pub fn is_stateless(&self) -> bool {
-        matches!(self.carrier, Carrier::Cookie)
+        matches!(self.carrier, Carrier::Cookie(_))
+    }
+
+    /// The CSRF token for forms posted with the cookie `value` (a [`SessionToken`]'s secret, or
+    /// an app's own session ID): see [`StageSealer::form_token`]. The value never appears in the
+    /// page.
+    #[must_use]
+    pub fn csrf_token(&self, value: &str) -> String {
+        self.sealer.form_token(value)
+    }
+
+    /// Whether `form_value` is the CSRF token of the cookie `value` (constant time, any key of
+    /// the ring). A form whose token does not match the cookie it is posted with was shown for
+    /// another stage, in another tab, or was forged.
+    #[must_use]
+    pub fn csrf_matches(&self, value: &str, form_value: &str) -> bool {
+        self.sealer.form_token_matches(value, form_value)
     }
 
     /// The sealer.
@@ -182,7 +199,13 @@ impl SignOnSessions {
     pub async fn park(&self, stage: impl Into<SignOnStage>) -> Result<SessionToken, SessionError> {
         let sealed = self.sealer.seal(stage)?;
         match &self.carrier {
-            Carrier::Cookie => Ok(SessionToken(sealed.to_text())),
+            Carrier::Cookie(_) => {
+                let text = sealed.to_text();
+                if text.len() > COOKIE_LIMIT {
+                    return Err(SessionError::TooLargeForCookie { bytes: text.len() });
+                }
+                Ok(SessionToken(text))
+            }
             Carrier::Store(store) => {
                 let token = random_token().ok_or(SealError::Random)?;
                 store.put(&store_key(&token), sealed, self.sealer.max_age()).await?;
@@ -191,14 +214,28 @@ impl SignOnSessions {
         }
     }
 
-    /// Takes the stage parked under `token`. With a store, this removes it: a second `take` of
-    /// the same token is [`SessionError::Missing`].
+    /// Takes the stage parked under `token`. With a store, this removes it; in a cookie, this
+    /// instance remembers the seal: either way a second `take` of the same token is
+    /// [`SessionError::Missing`].
     ///
     /// # Errors
     /// [`SessionError::Missing`], [`SessionError::Open`], [`SessionError::Store`].
     pub async fn take(&self, token: &str) -> Result<SignOnStage, SessionError> {
         let sealed = match &self.carrier {
-            Carrier::Cookie => token.parse::<SealedStage>()?,
+            Carrier::Cookie(spent) => {
+                let sealed = token.parse::<SealedStage>()?;
+                // A browser's cookie is untrusted: a key or binding it merely names cannot be
+                // authenticated, so it is tampering (start over), not a misconfiguration.
+                let stage = self.sealer.open_any(&sealed).map_err(|e| match e {
+                    OpenError::WrongKey | OpenError::WrongBinding(_) => OpenError::Tampered,
+                    other => other,
+                })?;
+                let id = sealed.seal_id().ok_or(SessionError::Missing)?;
+                if !spent.first_use(id, self.sealer.max_age()) {
+                    return Err(SessionError::Missing);
+                }
+                return Ok(stage);
+            }
             Carrier::Store(store) => {
                 if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
                     return Err(SessionError::Missing);
@@ -224,16 +261,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csrf_tokens_bind_a_form_to_its_cookie() {
-        let token = csrf_token("cookie-value");
-        assert!(csrf_matches("cookie-value", &token));
-        assert!(!csrf_matches("other-cookie", &token));
-        assert!(!csrf_matches("cookie-value", ""));
-        assert!(!token.contains("cookie-value"));
-        assert_eq!(token.len(), 22, "128 bits, base64url");
-        assert_eq!(SessionToken("cookie-value".into()).csrf(), token);
+    fn random_tokens_are_distinct_and_url_safe() {
         let (a, b) = (random_token().unwrap(), random_token().unwrap());
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     }
 }

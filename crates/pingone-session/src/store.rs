@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use pingone_flow::SealedStage;
 
+/// The longest time a store keeps an entry: longer TTLs are cut to it (a year; a sealed stage
+/// lives minutes), so that no TTL overflows a clock or is refused by Redis.
+pub const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// A boxed future, so that stores can be chosen at run time (`Arc<dyn FlowStore>`).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 

@@ -12,6 +12,10 @@ pub enum SealError {
     /// The stage could not be encoded or encrypted.
     #[error("the stage could not be sealed")]
     Crypto,
+    /// The stage belongs to another environment or application than this sealer's: it would
+    /// never open here.
+    #[error("the stage belongs to another {0}")]
+    WrongBinding(BindingMismatch),
 }
 
 /// Why sealed bytes could not be opened. Each case is distinct, and none carries secret bytes.

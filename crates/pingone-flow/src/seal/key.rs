@@ -2,6 +2,7 @@
 
 use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 use aws_lc_rs::digest::{Context, SHA256};
+use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use zeroize::Zeroizing;
@@ -34,6 +35,8 @@ pub enum KeyError {
 pub struct SealingKey {
     id: [u8; 8],
     key: LessSafeKey,
+    /// An HMAC-SHA256 key derived from the key material (domain-separated), for form tokens.
+    forms: hmac::Key,
 }
 
 impl SealingKey {
@@ -63,7 +66,10 @@ impl SealingKey {
         let digest = ctx.finish();
         let mut id = [0u8; 8];
         id.copy_from_slice(digest.as_ref().get(..8).ok_or(KeyError::Crypto)?);
-        Ok(Self { id, key: LessSafeKey::new(unbound) })
+        // A separate key for form tokens: HMAC-SHA256(key material, label), never the AES key.
+        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, bytes), b"pingone-flow/form-token-key/v1");
+        let forms = hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref());
+        Ok(Self { id, key: LessSafeKey::new(unbound), forms })
     }
 
     /// A key from base64 text (32 bytes once decoded), for example from an environment variable
@@ -108,6 +114,10 @@ impl SealingKey {
     pub(crate) fn aead(&self) -> &LessSafeKey {
         &self.key
     }
+
+    pub(crate) fn forms(&self) -> &hmac::Key {
+        &self.forms
+    }
 }
 
 impl std::fmt::Debug for SealingKey {
@@ -149,7 +159,11 @@ impl KeyRing {
     }
 
     pub(crate) fn find(&self, id: &[u8]) -> Option<&SealingKey> {
-        std::iter::once(&self.primary).chain(&self.previous).find(|k| k.id.as_slice() == id)
+        self.all().find(|k| k.id.as_slice() == id)
+    }
+
+    pub(crate) fn all(&self) -> impl Iterator<Item = &SealingKey> {
+        std::iter::once(&self.primary).chain(&self.previous)
     }
 }
 

@@ -82,6 +82,9 @@ impl StageSealer {
         let stage = stage.into();
         let kind = stage.kind();
         let tags = stage.context().binding;
+        if let Some(mismatch) = tags.mismatch(self.binding.tags()) {
+            return Err(SealError::WrongBinding(mismatch));
+        }
         let mut nonce = [0u8; NONCE_LEN];
         aws_lc_rs::rand::fill(&mut nonce).map_err(|_| SealError::Random)?;
         let header = Header {
@@ -109,6 +112,25 @@ impl StageSealer {
             })?;
         bytes.extend_from_slice(tag.as_ref());
         Ok(SealedStage(bytes))
+    }
+
+    /// A token binding a form to `value` (typically the cookie the form will be posted with):
+    /// HMAC-SHA256 under a key derived from the ring's sealing key, truncated to 128 bits,
+    /// base64url. Without the key nobody can compute the token of a cookie value, not even for a
+    /// cookie they planted; the value itself never appears in the page.
+    #[must_use]
+    pub fn form_token(&self, value: &str) -> String {
+        form_token_with(self.keys.primary(), value)
+    }
+
+    /// Whether `token` is the [`form_token`](Self::form_token) of `value` under any key of the
+    /// ring (so that forms shown before a key rotation still post), compared in constant time.
+    #[must_use]
+    pub fn form_token_matches(&self, value: &str, token: &str) -> bool {
+        self.keys.all().fold(false, |found, key| {
+            let expected = form_token_with(key, value);
+            found | aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), token.as_bytes()).is_ok()
+        })
     }
 
     /// Opens a sealed stage as the type `S`.
@@ -150,6 +172,11 @@ impl StageSealer {
         }
         SignOnStage::decode(header.kind, plaintext).ok_or(OpenError::Tampered)
     }
+}
+
+fn form_token_with(key: &SealingKey, value: &str) -> String {
+    let tag = aws_lc_rs::hmac::sign(key.forms(), value.as_bytes());
+    URL_SAFE_NO_PAD.encode(tag.as_ref().get(..16).unwrap_or_default())
 }
 
 fn header_error(error: HeaderError) -> OpenError {
