@@ -8,10 +8,10 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// Body bytes, wiped on drop (every clone too: each owns its own buffer).
-pub(crate) type BodyBytes = Zeroizing<Vec<u8>>;
+pub type BodyBytes = Zeroizing<Vec<u8>>;
 
 /// `body` as JSON, in a buffer sized by a first counting pass.
-pub(crate) fn json_body<T: Serialize + ?Sized>(body: &T) -> serde_json::Result<BodyBytes> {
+pub fn json_body<T: Serialize + ?Sized>(body: &T) -> serde_json::Result<BodyBytes> {
     let mut counter = ByteCounter(0);
     serde_json::to_writer(&mut counter, body)?;
     let mut out = Zeroizing::new(Vec::with_capacity(counter.0));

@@ -8,6 +8,9 @@ use crate::error::RequestContext;
 use crate::response::ApiResponse;
 use crate::step::Operation;
 
+/// JSON in a buffer sized by a counting pass and wiped on drop: no reallocation leaves a copy
+/// of a secret behind (sealed stages' plaintext).
+pub use crate::body::{BodyBytes, json_body};
 pub use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
 /// For the `string_enum!` macro, whose expansion names serde through this path.
 pub use serde;

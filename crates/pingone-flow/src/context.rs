@@ -28,9 +28,10 @@ pub(crate) fn os_random(buf: &mut [u8]) -> Result<(), RandomFailed> {
 
 /// `bytes` random bytes, base64url-encoded.
 pub(crate) fn random_token(fill: FillRandom, bytes: usize) -> Result<String, RandomFailed> {
-    let mut buf = vec![0u8; bytes];
+    // The raw bytes of a PKCE verifier, state or nonce: wiped once encoded.
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; bytes]);
     fill(&mut buf)?;
-    Ok(URL_SAFE_NO_PAD.encode(buf))
+    Ok(URL_SAFE_NO_PAD.encode(buf.as_slice()))
 }
 
 /// The PKCE S256 challenge of a verifier.

@@ -28,7 +28,7 @@ pub fn with_failing_random(client: crate::SignOnClient) -> crate::SignOnClient {
 /// # Errors
 /// As [`StageSealer::open_any`](crate::StageSealer::open_any).
 pub fn sealed_plaintext(sealer: &crate::StageSealer, sealed: &crate::SealedStage) -> Result<Vec<u8>, crate::OpenError> {
-    sealer.open_any(sealed)?.encode().map_err(|_| crate::OpenError::Tampered)
+    sealer.open_any(sealed)?.encode().map(|bytes| bytes.to_vec()).map_err(|_| crate::OpenError::Tampered)
 }
 
 /// The `Cookie` header the sign-on's PingOne session cookies make for `url`: a test that

@@ -3,6 +3,7 @@
 //! transition or opening a sealed stage.
 
 use pingone_core::AuthorizationCode;
+use pingone_core::internal::{BodyBytes, json_body};
 use serde::{Deserialize, Serialize};
 
 use crate::context::FlowContext;
@@ -80,25 +81,17 @@ impl SignOnStage {
         }
     }
 
-    /// The private snapshot, as compact JSON.
-    pub(crate) fn encode(self) -> Result<Vec<u8>, serde_json::Error> {
+    /// The private snapshot, as compact JSON, in a buffer sized first and wiped on drop.
+    pub(crate) fn encode(self) -> Result<BodyBytes, serde_json::Error> {
         match self {
-            SignOnStage::Authorized(s) => serde_json::to_vec(&AuthorizedData { c: s.ctx }),
-            SignOnStage::PasswordRequired(s) => {
-                serde_json::to_vec(&PasswordData { c: s.ctx, p: s.policy, r: s.can_recover })
+            SignOnStage::Authorized(s) => json_body(&AuthorizedData { c: s.ctx }),
+            SignOnStage::PasswordRequired(s) => json_body(&PasswordData { c: s.ctx, p: s.policy, r: s.can_recover }),
+            SignOnStage::DeviceSelectionRequired(s) => json_body(&DeviceSelectionData { c: s.ctx, d: s.devices }),
+            SignOnStage::OtpRequired(s) => {
+                json_body(&OtpRequiredData { c: s.ctx, d: s.devices, s: s.selected, r: s.can_resend, y: s.decoy })
             }
-            SignOnStage::DeviceSelectionRequired(s) => {
-                serde_json::to_vec(&DeviceSelectionData { c: s.ctx, d: s.devices })
-            }
-            SignOnStage::OtpRequired(s) => serde_json::to_vec(&OtpRequiredData {
-                c: s.ctx,
-                d: s.devices,
-                s: s.selected,
-                r: s.can_resend,
-                y: s.decoy,
-            }),
-            SignOnStage::Completed(s) => serde_json::to_vec(&CodeData { c: s.ctx, k: s.code }),
-            SignOnStage::Resumed(s) => serde_json::to_vec(&CodeData { c: s.ctx, k: Some((s.code, None)) }),
+            SignOnStage::Completed(s) => json_body(&CodeData { c: s.ctx, k: s.code }),
+            SignOnStage::Resumed(s) => json_body(&CodeData { c: s.ctx, k: Some((s.code, None)) }),
         }
     }
 
