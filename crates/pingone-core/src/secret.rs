@@ -7,14 +7,11 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-/// Compares two byte strings in time that depends only on their lengths.
+/// Compares two byte strings in time that depends only on their lengths (aws-lc's
+/// `CRYPTO_memcmp`, the same comparison every other secret check in the workspace uses).
 #[must_use]
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    // `black_box` keeps the optimiser from turning the fold into an early exit.
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| std::hint::black_box(acc | (x ^ y))) == 0
+    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
 }
 
 macro_rules! secret_type {

@@ -477,7 +477,7 @@ impl SignOnClient {
     /// The flow answered `404`: expired, or — when it answered recently — finished by another
     /// copy of this stage.
     pub(crate) fn gone(&self, ctx: &FlowContext, step: &Operation) -> FlowError {
-        let now = self.inner.clock.now().duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = crate::context::unix_seconds(self.inner.clock.now());
         if now.saturating_sub(ctx.last_answer) < FLOW_LIFETIME.as_secs() {
             FlowError::StaleStage { operation: step.clone(), current: None }
         } else {

@@ -34,6 +34,12 @@ pub(crate) fn random_token(fill: FillRandom, bytes: usize) -> Result<String, Ran
     Ok(URL_SAFE_NO_PAD.encode(buf.as_slice()))
 }
 
+/// Whole seconds since the Unix epoch (0 before it): the one conversion every time stamp in
+/// this crate uses.
+pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// The PKCE S256 challenge of a verifier.
 pub(crate) fn s256_challenge(verifier: &PkceVerifier) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.secret().as_bytes());
@@ -70,7 +76,7 @@ impl FlowContext {
     }
 
     pub(crate) fn touch(&mut self, now: SystemTime) {
-        self.last_answer = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.last_answer = unix_seconds(now);
     }
 }
 

@@ -11,6 +11,8 @@ use std::time::SystemTime;
 use pingone_core::{CookieValue, HeaderMap, Url};
 use serde::{Deserialize, Serialize};
 
+use crate::context::unix_seconds as unix;
+
 /// At most this many cookies per flow: a sealed stage must stay small.
 const MAX_COOKIES: usize = 16;
 /// A longer name or value is ignored.
@@ -205,17 +207,7 @@ fn default_path(request_path: &str) -> String {
 
 /// `localhost` or a loopback IP: browsers treat these as secure contexts, and so does the jar.
 fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn unix(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    url.host_str().is_some_and(|host| host.eq_ignore_ascii_case("localhost")) || crate::redirect::is_loopback_ip(url)
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@
 //! with leeway through the injected clock, `nonce`, and the application's `amr`/`acr`
 //! requirements.
 
-use std::time::UNIX_EPOCH;
-
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use pingone_core::StateToken;
@@ -180,7 +178,7 @@ pub(crate) async fn verify_id_token(
         client_id: &client.app().client_id,
         issuer: &issuer,
         nonce,
-        now: client.inner.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        now: crate::context::unix_seconds(client.inner.clock.now()),
         leeway: client.inner.leeway.as_secs(),
     };
     check_claims(&claims, &client.inner.id_token_policy, &expected)?;

@@ -16,7 +16,9 @@ pub(crate) fn is_redirect_uri(location: &Url, expected: &Url) -> bool {
         && location.path() == expected.path()
 }
 
-fn is_loopback_ip(url: &Url) -> bool {
+/// Whether the URL's host is a loopback IP literal (`127.0.0.0/8`, `[::1]`); RFC 8252 §7.3 asks
+/// native apps for the literal, not `localhost`.
+pub(crate) fn is_loopback_ip(url: &Url) -> bool {
     url.host_str()
         .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
         .and_then(|h| h.parse::<std::net::IpAddr>().ok())

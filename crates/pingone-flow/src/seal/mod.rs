@@ -8,7 +8,7 @@ mod error;
 mod format;
 mod key;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_lc_rs::aead::{Aad, Nonce};
 use base64::Engine as _;
@@ -21,6 +21,7 @@ pub use key::{KEY_LEN, KeyError, KeyRing, SealingKey};
 
 use crate::binding::Binding;
 use crate::client::SignOnClient;
+use crate::context::unix_seconds;
 use crate::stage::{SignOnStage, Stage, kind_name};
 use format::{HEADER_LEN, Header, HeaderError, NONCE_LEN};
 
@@ -184,10 +185,6 @@ fn header_error(error: HeaderError) -> OpenError {
         HeaderError::TooShort => OpenError::Malformed,
         HeaderError::Version(v) => OpenError::UnknownVersion(v),
     }
-}
-
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// A sealed stage: opaque, authenticated bytes. Its `Debug` shows only the length; the bytes
