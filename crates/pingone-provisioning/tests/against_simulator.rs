@@ -330,6 +330,16 @@ async fn a_password_first_policy_has_a_login_action_before_the_mfa_action() {
     assert_eq!(switched.outcomes.action, Outcome::Updated);
     assert_eq!(switched.outcomes.login_action, Some(Outcome::Created));
     assert_eq!(switched.ids.action, email_only.ids.action);
+    // And back: the LOGIN action is removed and the MFA action returns to priority 1.
+    let back = EmailMfaSetup::new(spec()).run(&client).await.unwrap();
+    assert_eq!(back.ids.login_action, None);
+    assert_eq!(back.outcomes.action, Outcome::Updated);
+    assert_eq!(back.ids.action, email_only.ids.action);
+    let actions = client.list_sign_on_policy_actions(&back.ids.sign_on_policy).await.unwrap();
+    let layout: Vec<(ActionType, u32)> =
+        actions.iter().map(|a| (a.settings.kind.clone(), a.settings.priority)).collect();
+    assert_eq!(layout, [(ActionType::MultiFactorAuthentication, 1)]);
+    assert!(!back.password_first);
 }
 
 #[tokio::test]

@@ -125,9 +125,10 @@ impl SignOnPolicyPlanned {
     }
 
     /// Step 6: converges the actions. A new policy has none, so they are created; an existing
-    /// one is listed once and its actions matched by type: those that differ are updated
-    /// first (an update can free a priority that a create needs), then the missing ones are
-    /// created. Actions of other types are left alone.
+    /// one is listed once and its actions matched by type: a `LOGIN` action the spec no longer
+    /// asks for is deleted (switching back from password-first; it holds the priority the MFA
+    /// action moves to), those that differ are updated (an update can free a priority that a
+    /// create needs), then the missing ones are created. Actions of other types are left alone.
     pub(crate) async fn converge_actions(&self, client: &ManagementClient, pace: Pace) -> Result<PolicyActions, Error> {
         let policy = &self.policy.id;
         let existing = if self.outcome == Outcome::Created {
@@ -137,6 +138,11 @@ impl SignOnPolicyPlanned {
         };
         let of_kind = |kind: &ActionType| existing.iter().find(|a| &a.settings.kind == kind).cloned();
         let (old_login, old_mfa) = (self.login.as_ref().and_then(|l| of_kind(&l.kind)), of_kind(&self.mfa.kind));
+        if self.login.is_none()
+            && let Some(unwanted) = of_kind(&ActionType::Login)
+        {
+            client.delete_sign_on_policy_action(policy, &unwanted.id).await?;
+        }
         // Updates of the actions that exist.
         let login = async {
             match (&self.login, old_login) {
