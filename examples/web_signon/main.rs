@@ -11,7 +11,7 @@ mod site;
 use pingone_core::HttpClient;
 use pingone_flow::{KeyRing, SealingKey, SignOnClient, StageSealer};
 use pingone_provisioning::ManagementClient;
-use pingone_session::SignOnSessions;
+use pingone_session::{SessionCookies, SignOnSessions};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -22,13 +22,19 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let (mut bind, mut store, mut email) = ("127.0.0.1:3000".to_owned(), "memory".to_owned(), None);
+    let (mut bind, mut store, mut email, mut https) = ("127.0.0.1:3000".to_owned(), "memory".to_owned(), None, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
+        let value = if matches!(arg.as_str(), "--https" | "--help") { None } else { args.next() };
+        match (arg.as_str(), value) {
             ("--bind", Some(value)) => bind = value,
             ("--store", Some(value)) => store = value,
             ("--email", Some(value)) => email = Some(value),
+            ("--https", None) => https = true,
+            ("--help", None) => {
+                print!("{}", include_str!("usage.txt"));
+                return Ok(());
+            }
             _ => return Err(format!("unexpected {arg:?}\n\n{}", include_str!("usage.txt"))),
         }
     }
@@ -53,15 +59,18 @@ async fn run() -> Result<(), String> {
     let key = SealingKey::from_env_or_generate("WEB_SIGNON_SEALING_KEY")
         .map_err(|e| format!("WEB_SIGNON_SEALING_KEY: {e}"))?;
     // How long a sign-on may wait between two steps: PingOne's flow lifetime unless set.
-    let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS").ok().and_then(|s| s.parse().ok());
-    let sealer = StageSealer::new(&client, KeyRing::new(key))
-        .with_max_age(max_age.map_or(pingone_flow::DEFAULT_MAX_AGE, std::time::Duration::from_secs));
+    let max_age = std::env::var("WEB_SIGNON_MAX_AGE_SECS")
+        .map_or(Ok(pingone_flow::DEFAULT_MAX_AGE.as_secs()), |s| {
+            s.parse().map_err(|_| format!("WEB_SIGNON_MAX_AGE_SECS={s:?}: not a number of seconds"))
+        })?;
+    let sealer = StageSealer::new(&client, KeyRing::new(key)).with_max_age(std::time::Duration::from_secs(max_age));
     let sessions = SignOnSessions::from_store_name(sealer, &store).await.map_err(|e| format!("--store: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("--bind {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let outbox = sim.as_ref().map(|sim| sim.outbox().clone());
-    let (secure, accounts) = (!addr.ip().is_loopback(), Default::default());
-    let site = site::router(site::App { client, sessions, outbox, secure, accounts });
+    // Behind a TLS-terminating proxy the app may listen on loopback: `--https` says the site is HTTPS.
+    let (cookies, accounts) = (SessionCookies::new(https || !addr.ip().is_loopback()), Default::default());
+    let site = site::router(site::App { client, sessions, outbox, cookies, accounts });
     tracing::info!(on = %tenant.label, store = store.split('@').next_back().unwrap_or_default(), "sign-on ready");
     println!("web_signon: listening on http://{addr}");
     axum::serve(listener, site).await.map_err(|e| e.to_string())

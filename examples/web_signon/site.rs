@@ -16,7 +16,7 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use pingone_flow::{
     AfterUsername, Completed, DecoyPolicy, FlowError, OpenError, OtpOutcome, Recovery, SignOnStage, Tokens,
 };
-use pingone_session::{SessionError, SignOnSessions, random_token as random};
+use pingone_session::{SessionCookies, SessionError, SignOnSessions, random_token as random};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 /// The demo policy's limits (`EmailMfaSpec::demo`): mimicked for refused usernames, and the
@@ -27,8 +27,8 @@ pub(crate) struct App {
     pub(crate) client: pingone_flow::SignOnClient,
     pub(crate) sessions: SignOnSessions,
     pub(crate) outbox: Option<pingone_sim::Outbox>,
-    /// Cookies are `Secure` (HTTPS only) unless the site is on loopback.
-    pub(crate) secure: bool,
+    /// `Secure` and `__Host-` cookies unless the site is plain HTTP on loopback.
+    pub(crate) cookies: SessionCookies,
     /// The app's own session: signed-in users' tokens (verified claims, and what signs them off
     /// PingOne). A real app keeps them in its framework's session layer, shared by its
     /// instances; this example keeps them in memory.
@@ -168,21 +168,12 @@ impl App {
             .into_response())
     }
 
-    /// Off loopback, cookie names carry the `__Host-` prefix: the browser then accepts them only
-    /// from this origin over HTTPS, so a sibling subdomain cannot plant one.
-    fn name<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
-        if self.secure { format!("__Host-{name}").into() } else { name.into() }
-    }
-
     fn set(&self, name: &str, value: Option<&str>) -> (header::HeaderName, String) {
-        let (value, secure) = (value.map_or("; Max-Age=0", |v| v), if self.secure { "; Secure" } else { "" });
-        (header::SET_COOKIE, format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}", self.name(name)))
+        (header::SET_COOKIE, self.cookies.set_cookie(name, value))
     }
 
     fn cookie(&self, headers: &HeaderMap, name: &str) -> Option<String> {
-        let name = format!("{}=", self.name(name));
-        let mut all = headers.get_all(header::COOKIE).into_iter().flat_map(|v| v.to_str().unwrap_or("").split(';'));
-        all.find_map(|c| Some(c.trim().strip_prefix(&name)?.to_owned()))
+        self.cookies.find(headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()), name)
     }
 
     /// The cookie, when the form's CSRF token was made from it; otherwise the form belongs to an
@@ -200,7 +191,9 @@ impl App {
 
 fn signed_in(c: &pingone_flow::IdTokenClaims, csrf: &str) -> String {
     let name = c.display_name();
-    let at = c.auth_time.map(|t| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t))).unwrap_or_default();
+    // Up to the year 9999 (what an HTTP date can show): `auth_time` comes from the network.
+    let at = c.auth_time.filter(|t| *t < 253_402_300_800).map(|t| UNIX_EPOCH + Duration::from_secs(t));
+    let at = at.map(httpdate::fmt_http_date).unwrap_or_default();
     let acr = c.acr.as_deref().map(|acr| fill(include_str!("templates/acr.html"), &[("acr", acr)])).unwrap_or_default();
     let (email, amr) = (c.email.as_deref().unwrap_or_default(), c.amr.join(" "));
     let vars = [("name", name.as_str()), ("email", email), ("amr", &amr), ("at", &at), ("csrf", csrf)];
@@ -230,14 +223,12 @@ fn failure(e: &FlowError) -> Response {
 
 /// The page for a stage that could not be taken back.
 fn lost(e: &SessionError) -> Response {
+    tracing::warn!(error = %e, recovery = ?e.recovery(), "no stage to take or park (the sign-on store failed?)");
     match e {
         SessionError::Missing => oops(OUT_OF_DATE, 409),
         SessionError::Open(OpenError::Expired { .. }) => oops(EXPIRED, 410),
         e if e.is_start_over() => oops(include_str!("templates/start_over.html"), 400),
-        e => {
-            tracing::error!(error = %e, "the sign-on store failed");
-            oops(UNAVAILABLE, 503)
-        }
+        _ => oops(UNAVAILABLE, 503),
     }
 }
 

@@ -120,7 +120,8 @@ async fn a_replayed_cookie_is_refused_so_a_decoy_still_locks() {
     };
     assert_eq!(rejected.remaining_attempts, Some(2));
     sessions.park(rejected.state).await.unwrap();
-    // Sending the first cookie again, with its (valid) CSRF token, finds nothing.
+    // Sending the first cookie again finds nothing (a form bound to it would still pass the CSRF
+    // check: it is the cookie itself that is refused).
     let err = sessions.take(first.secret()).await.unwrap_err();
     assert!(matches!(err, SessionError::Missing), "{err}");
     assert!(err.is_start_over());

@@ -314,3 +314,40 @@ async fn web_pingone_and_store_failures_get_plain_pages() {
     assert!(site.log().contains("the sign-on store failed"), "the operator is told");
     browser.close_and_scan(&[&site], &[code]).await;
 }
+
+/// Behind a TLS-terminating proxy the site listens on loopback: `--https` still makes its cookies
+/// `Secure` and `__Host-` prefixed, and only the prefixed cookie is read back (a planted
+/// `signon` cookie from a sibling subdomain is ignored). No browser needed: plain HTTP requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_https_cookies_are_secure_and_host_prefixed_and_help_exits_0() {
+    let sim = tenant_simulator().await;
+    let site = Site::start(&["--https"], Some(&sim));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let home = http.get(site.url("/")).send().await.unwrap();
+    let set_cookie = home.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("__Host-signon="), "{set_cookie}");
+    assert!(set_cookie.ends_with("; Path=/; HttpOnly; SameSite=Lax; Secure"), "{set_cookie}");
+    let page = home.text().await.unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+    let value = set_cookie.trim_start_matches("__Host-signon=").split(';').next().unwrap().to_owned();
+    // The same value under the unprefixed name is not the site's cookie: the form is refused.
+    let planted = http
+        .post(site.url("/"))
+        .header("cookie", format!("signon={value}"))
+        .form(&[("csrf", csrf.as_str()), ("username", "ada")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), 409, "a form without the site's own cookie changes nothing");
+    let accepted = http
+        .post(site.url("/"))
+        .header("cookie", format!("__Host-signon={value}"))
+        .form(&[("csrf", csrf.as_str()), ("username", "ada")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 303, "{:?}", accepted.headers());
+    let help = std::process::Command::new(example_binary()).arg("--help").output().unwrap();
+    assert!(help.status.success(), "{help:?}");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--https"));
+}

@@ -26,7 +26,7 @@ pub(crate) const DEMO_EMAIL: &str = "demo@example.test";
 /// The example's binary, built once per test run with the cargo running the tests: a filtered
 /// `cargo test --test integration` does not build examples, so a binary found next to this
 /// test's could be stale.
-fn example_binary() -> &'static Path {
+pub(crate) fn example_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let mut build = Command::new(env!("CARGO"));

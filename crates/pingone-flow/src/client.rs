@@ -304,7 +304,7 @@ impl SignOnClient {
             url.query_pairs_mut().append_pair("response_mode", "pi.flow");
         }
         let span = tracing::info_span!("pingone.flow", step = 14, flow_id = tracing::field::Empty);
-        let request = ApiRequest::new(STEP, Method::GET, url.clone());
+        let request = self.pi_flow_sensitive(ApiRequest::new(STEP, Method::GET, url.clone()));
         let response = self.inner.http.execute(&request).instrument(span.clone()).await?;
         let now = self.inner.clock.now();
         let mut cookies = CookieJar::default();
@@ -375,8 +375,15 @@ impl SignOnClient {
         let url = self.flow_url(&ctx.flow_id);
         let request =
             ApiRequest::new(step.clone(), Method::GET, url.clone()).cookies(&self.cookie_header(ctx, &url))?;
-        let response = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await?;
+        let response =
+            self.inner.http.execute(&self.pi_flow_sensitive(request)).instrument(flow_span(step, ctx)).await?;
         self.absorb_flow(ctx, response, &url, step)
+    }
+
+    /// In pi.flow mode any flow answer may carry `authorizeResponse.code`: such responses are
+    /// sensitive (never quoted in an error).
+    fn pi_flow_sensitive(&self, request: ApiRequest) -> ApiRequest {
+        if self.inner.response_mode == ResponseMode::PiFlow { request.sensitive_response() } else { request }
     }
 
     /// `POST` a flow action.
@@ -402,15 +409,12 @@ impl SignOnClient {
         let mut attempt = 1;
         let url = self.flow_url(&ctx.flow_id);
         loop {
-            let mut request = ApiRequest::new(step.clone(), Method::POST, url.clone())
+            let request = ApiRequest::new(step.clone(), Method::POST, url.clone())
                 .json(&format!("application/vnd.pingidentity.{action}+json"), body)?
                 .cookies(&self.cookie_header(ctx, &url))?
                 // Never repeated by the HTTP layer either: this loop decides.
                 .retry_safe(false);
-            if self.inner.response_mode == ResponseMode::PiFlow {
-                // In pi.flow mode a completing answer may carry the code.
-                request = request.sensitive_response();
-            }
+            let request = self.pi_flow_sensitive(request);
             let outcome = self.inner.http.execute(&request).instrument(flow_span(step, ctx)).await;
             let unknown = match &outcome {
                 Ok(response) => matches!(response.status(), 500 | 502 | 503 | 504),

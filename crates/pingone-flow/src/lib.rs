@@ -142,7 +142,7 @@ pub use jwks::{DEFAULT_JWKS_MIN_REFETCH_INTERVAL, DEFAULT_JWKS_TTL};
 pub use password::{FirstStep, PasswordPolicy, PasswordRequired};
 pub use recovery::Recovery;
 pub use seal::{
-    DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
+    CLOCK_SKEW, DEFAULT_MAX_AGE, KEY_LEN, KeyError, KeyRing, OpenError, SealError, SealedStage, SealingKey, StageSealer,
 };
 pub use sign_off::SignOff;
 pub use stage::{SignOnStage, Stage};

@@ -30,8 +30,9 @@
 //! Which carrier: one instance → [`MemoryStore`]; several instances → `RedisStore` (feature
 //! `redis`); no server-side state → [`SignOnSessions::in_cookie`], where each instance remembers
 //! the seals it has opened (until they expire) and refuses them a second time: single use holds
-//! per instance, not across instances (use a shared store for that).
+//! per process, not across instances or restarts (use a shared store for that).
 
+mod cookies;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -39,6 +40,7 @@ mod sessions;
 mod spent;
 mod store;
 
+pub use cookies::SessionCookies;
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_PREFIX, RedisStore};

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use pingone_flow::{OpenError, Recovery, SealError, SealedStage, SignOnStage, StageSealer};
 
-use crate::spent::SpentSeals;
+use crate::spent::{Spend, SpentSeals};
 use crate::store::{FlowStore, StoreError};
 
 /// What the browser keeps between two requests: a random key into the store, or (stateless) the
@@ -88,7 +88,9 @@ impl SessionError {
     pub fn recovery(&self) -> Recovery {
         match self {
             SessionError::Missing => Recovery::StartOver,
-            SessionError::Open(OpenError::WrongBinding(_) | OpenError::WrongKey) => Recovery::Misconfigured,
+            SessionError::Open(
+                OpenError::WrongBinding(_) | OpenError::WrongKey | OpenError::SealedInTheFuture { .. },
+            ) => Recovery::Misconfigured,
             SessionError::Open(_) => Recovery::StartOver,
             SessionError::Seal(SealError::WrongBinding(_)) | SessionError::TooLargeForCookie { .. } => {
                 Recovery::Misconfigured
@@ -113,11 +115,15 @@ enum Carrier {
 ///   parked stage advances at most once, whichever instance serves the request.
 /// - Stateless ([`in_cookie`](Self::in_cookie)): the browser holds the sealed stage itself
 ///   (about 0.6–1.1 KiB of text for the usual stages; [`park`](Self::park) refuses more than
-///   [`COOKIE_LIMIT`]). Each instance remembers the seals it has opened until they expire and
+///   [`COOKIE_LIMIT`]). Each instance remembers the seals it has opened until they could no
+///   longer open (the sealer's maximum age plus [`CLOCK_SKEW`](pingone_flow::CLOCK_SKEW)) and
 ///   refuses a second [`take`](Self::take) of one, so an old cookie sent again (a replay, the
-///   back button, a double submit) is [`SessionError::Missing`] — per instance: behind several
-///   instances, a replay to another instance is not caught here (some stages, such as a wrong
-///   code's `OtpRequired`, are still valid at PingOne), so a fleet uses a shared store.
+///   back button, a double submit) is [`SessionError::Missing`]. That memory is per process: a
+///   replay to another instance, or to this one after a restart, is not caught (some stages, such
+///   as a wrong code's `OtpRequired` or a decoy, are still valid then), so a fleet — or an app
+///   that restarts while sign-ons are under way and must not let them be replayed — uses a shared
+///   store. It holds 200,000 seals; when that many are live, takes fail closed
+///   ([`StoreError::Full`], retry) until the oldest lapse.
 ///
 /// Forms are bound to the cookie they are posted with by [`csrf_token`](Self::csrf_token): an
 /// HMAC under a key derived from the sealer's key, so a token cannot be computed for a cookie
@@ -195,7 +201,8 @@ impl SignOnSessions {
     /// Seals `stage` and parks it; returns the token for the browser.
     ///
     /// # Errors
-    /// [`SessionError::Seal`], [`SessionError::Store`].
+    /// [`SessionError::Seal`], [`SessionError::Store`], and — carried in a cookie —
+    /// [`SessionError::TooLargeForCookie`].
     pub async fn park(&self, stage: impl Into<SignOnStage>) -> Result<SessionToken, SessionError> {
         let sealed = self.sealer.seal(stage)?;
         match &self.carrier {
@@ -219,7 +226,8 @@ impl SignOnSessions {
     /// [`SessionError::Missing`].
     ///
     /// # Errors
-    /// [`SessionError::Missing`], [`SessionError::Open`], [`SessionError::Store`].
+    /// [`SessionError::Missing`], [`SessionError::Open`], [`SessionError::Store`] (in a cookie:
+    /// [`StoreError::Full`] when the instance remembers as many live seals as it can).
     pub async fn take(&self, token: &str) -> Result<SignOnStage, SessionError> {
         let sealed = match &self.carrier {
             Carrier::Cookie(spent) => {
@@ -230,11 +238,15 @@ impl SignOnSessions {
                     OpenError::WrongKey | OpenError::WrongBinding(_) => OpenError::Tampered,
                     other => other,
                 })?;
-                let id = sealed.seal_id().ok_or(SessionError::Missing)?;
-                if !spent.first_use(id, self.sealer.max_age()) {
-                    return Err(SessionError::Missing);
-                }
-                return Ok(stage);
+                let id = sealed.seal_id_bytes().ok_or(SessionError::Missing)?;
+                // A seal this sealer opens lives at most its maximum age from a creation time at
+                // most CLOCK_SKEW ahead: remembered that long, every replay is caught.
+                let remember = self.sealer.max_age().saturating_add(pingone_flow::CLOCK_SKEW);
+                return match spent.first_use(id, remember) {
+                    Spend::First => Ok(stage),
+                    Spend::Again => Err(SessionError::Missing),
+                    Spend::Full => Err(StoreError::Full { capacity: crate::spent::SPENT_CAPACITY }.into()),
+                };
             }
             Carrier::Store(store) => {
                 if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {

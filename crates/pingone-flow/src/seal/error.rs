@@ -45,10 +45,17 @@ pub enum OpenError {
     /// Sealed for another environment or application.
     #[error("the sealed stage belongs to another {0}")]
     WrongBinding(BindingMismatch),
-    /// Older than the sealer's maximum age.
+    /// Older than its maximum age, or than the opening sealer's if that is shorter.
     #[error("the sealed stage expired {seconds_ago} s ago")]
     Expired {
         /// How long ago it expired, in seconds.
         seconds_ago: u64,
+    },
+    /// Sealed more than [`CLOCK_SKEW`](crate::CLOCK_SKEW) ahead of this clock: another
+    /// instance's clock is wrong (a lifetime measured from a future time would be too long).
+    #[error("the stage was sealed {seconds_ahead} s in the future: check the clocks of the instances")]
+    SealedInTheFuture {
+        /// How far ahead, in seconds.
+        seconds_ahead: u64,
     },
 }

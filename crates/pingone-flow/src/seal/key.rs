@@ -97,7 +97,9 @@ impl SealingKey {
     pub fn from_env_or_generate(name: &str) -> Result<Self, KeyError> {
         match std::env::var(name) {
             Ok(text) => Self::from_base64(&text),
-            Err(_) => Self::generate(),
+            // Set but not text: an error, never a silent per-process key.
+            Err(std::env::VarError::NotUnicode(_)) => Err(KeyError::Encoding),
+            Err(std::env::VarError::NotPresent) => Self::generate(),
         }
     }
 

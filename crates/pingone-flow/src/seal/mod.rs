@@ -25,6 +25,10 @@ use crate::context::unix_seconds;
 use crate::stage::{SignOnStage, Stage, kind_name};
 use format::{HEADER_LEN, Header, HeaderError, NONCE_LEN};
 
+/// How far ahead of this clock a seal's creation time may be (the clocks of instances that share
+/// a key differ a little); a seal further ahead is refused.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 /// The default maximum age of a sealed stage: PingOne's flow lifetime (15 minutes without
 /// activity; each step seals anew).
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(15 * 60);
@@ -168,8 +172,14 @@ impl StageSealer {
             .open_in_place(Nonce::assume_unique_for_key(header.nonce), Aad::from(aad.as_slice()), &mut buffer)
             .map_err(|_| OpenError::Tampered)?;
         let now = unix_seconds(self.clock.now());
-        if now > header.expires_at() {
-            return Err(OpenError::Expired { seconds_ago: now.saturating_sub(header.expires_at()) });
+        if header.sealed_at > now.saturating_add(CLOCK_SKEW.as_secs()) {
+            return Err(OpenError::SealedInTheFuture { seconds_ahead: header.sealed_at.saturating_sub(now) });
+        }
+        // The seal's own maximum age, but never more than this sealer's: a seal made elsewhere
+        // with a longer one (same key, other settings) lives no longer here than ours do.
+        let expires_at = header.expires_at().min(header.sealed_at.saturating_add(self.max_age.as_secs()));
+        if now > expires_at {
+            return Err(OpenError::Expired { seconds_ago: now.saturating_sub(expires_at) });
         }
         SignOnStage::decode(header.kind, plaintext).ok_or(OpenError::Tampered)
     }
@@ -210,6 +220,12 @@ impl SealedStage {
     #[must_use]
     pub fn to_text(&self) -> String {
         URL_SAFE_NO_PAD.encode(&self.0)
+    }
+
+    /// The random ID of this seal (its 96-bit nonce), unique per seal; not secret.
+    #[must_use]
+    pub fn seal_id_bytes(&self) -> Option<[u8; NONCE_LEN]> {
+        Header::decode(&self.0).ok().map(|(header, _)| header.nonce)
     }
 
     /// The random ID of this seal (hex), unique per seal; not secret.
