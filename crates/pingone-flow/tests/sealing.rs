@@ -174,6 +174,33 @@ async fn a_sealed_stage_expires_on_the_injected_clock() {
     assert_eq!(StageSealer::new(&client, KeyRing::new(key(1))).max_age(), Duration::from_secs(900));
 }
 
+/// A seal made elsewhere with the same key lives here no longer than this sealer's maximum age,
+/// and one stamped further ahead than the clock skew allows is refused: either would outlive
+/// what a stateless instance remembers of the seals it has opened.
+#[tokio::test]
+async fn a_seal_opens_no_longer_than_the_opening_sealers_max_age_and_never_from_the_future() {
+    let server = server().await;
+    let (client, stage) = authorized(&server).await;
+    let clock = ManualClock::starting_now();
+    let lenient = StageSealer::new(&client, KeyRing::new(key(1)))
+        .with_clock(Arc::new(clock.clone()))
+        .with_max_age(Duration::from_secs(3600));
+    let strict = StageSealer::new(&client, KeyRing::new(key(1)))
+        .with_clock(Arc::new(clock.clone()))
+        .with_max_age(Duration::from_secs(60));
+    let sealed = lenient.seal(stage).unwrap();
+    clock.advance(Duration::from_secs(70));
+    assert!(lenient.open_any(&sealed).is_ok());
+    assert_eq!(strict.open_any(&sealed).unwrap_err(), OpenError::Expired { seconds_ago: 10 });
+    // Sealed by an instance whose clock is two minutes fast.
+    let (_, stage) = authorized(&server).await;
+    let fast = ManualClock::starting_now();
+    fast.advance(Duration::from_secs(190));
+    let sealed = StageSealer::new(&client, KeyRing::new(key(1))).with_clock(Arc::new(fast)).seal(stage).unwrap();
+    let err = strict.open_any(&sealed).unwrap_err();
+    assert!(matches!(err, OpenError::SealedInTheFuture { seconds_ahead: 119..=121 }), "{err:?}");
+}
+
 #[tokio::test]
 async fn the_wrong_stage_type_and_an_unknown_version_are_named() {
     let server = server().await;
