@@ -226,6 +226,7 @@ mod rng;
 mod server;
 mod sessions;
 mod store;
+mod table;
 mod wire;
 
 pub use clock::SimClock;
