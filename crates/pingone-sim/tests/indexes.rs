@@ -11,6 +11,15 @@ fn id(row: &Value) -> String {
     row["id"].as_str().unwrap().to_owned()
 }
 
+/// A complete device authentication policy named `name`.
+fn device_policy(name: &str) -> Value {
+    let otp = json!({ "lifeTime": { "duration": 30, "timeUnit": "MINUTES" },
+        "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } });
+    let app = json!({ "failure": { "count": 3, "coolDown": { "duration": 2, "timeUnit": "MINUTES" } } });
+    json!({ "name": name, "default": false, "email": { "enabled": true, "otp": otp }, "sms": { "enabled": false, "otp": otp },
+        "voice": { "enabled": false, "otp": otp }, "mobile": { "enabled": false, "otp": app }, "totp": { "enabled": false, "otp": app } })
+}
+
 #[tokio::test]
 async fn names_are_unique_again_after_a_delete_and_a_re_create() {
     let h = Harness::start().await;
@@ -18,7 +27,7 @@ async fn names_are_unique_again_after_a_delete_and_a_re_create() {
         ("users", json!({ "username": "ada", "email": "ada@example.test" })),
         ("populations", json!({ "name": "pop" })),
         ("signOnPolicies", json!({ "name": "Policy_A" })),
-        ("deviceAuthenticationPolicies", json!({ "name": "Mfa_A" })),
+        ("deviceAuthenticationPolicies", device_policy("Mfa_A")),
     ] {
         let first = h.created(path, body.clone()).await;
         assert_eq!(h.post(path, body.clone()).await.detail_codes(), ["UNIQUENESS_VIOLATION"], "{path}");
@@ -26,17 +35,9 @@ async fn names_are_unique_again_after_a_delete_and_a_re_create() {
         let again = h.created(path, body.clone()).await;
         assert_ne!(id(&again), id(&first));
         // The same name in other case is still taken.
-        let upper = match body {
-            Value::Object(mut m) => {
-                for v in m.values_mut() {
-                    if let Some(s) = v.as_str() {
-                        *v = json!(s.to_uppercase());
-                    }
-                }
-                Value::Object(m)
-            }
-            other => other,
-        };
+        let mut upper = body.clone();
+        let field = if path == "users" { "username" } else { "name" };
+        upper[field] = json!(body[field].as_str().unwrap().to_uppercase());
         assert_eq!(h.post(path, upper).await.detail_codes(), ["UNIQUENESS_VIOLATION"], "{path}");
     }
 }
