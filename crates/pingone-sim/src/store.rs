@@ -196,7 +196,9 @@ impl State {
     pub(crate) fn rows_named(&self, kind: Kind, field: &str, value: &str) -> Vec<&Map<String, Value>> {
         match self.table(kind) {
             Some(table) if table.name_field() == Some(field) => table.named(value).collect(),
-            _ => self.rows(kind).filter(|r| str_field(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value))).collect(),
+            _ => {
+                self.rows(kind).filter(|r| str_field(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value))).collect()
+            }
         }
     }
 }

@@ -134,11 +134,7 @@ struct SpentCode {
 
 /// Checks the client and the code (single use: removed whatever happens next) and reads the
 /// user, under one lock.
-fn spend_code(
-    env: &Env,
-    auth: &ClientAuth,
-    form: &Map<String, Value>,
-) -> Result<SpentCode, Response> {
+fn spend_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Result<SpentCode, Response> {
     let grant_error = |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
     let mut state = env.lock();
     let app = authenticate(&state, auth)?;
