@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::flows::Flow;
 use crate::sessions::Sessions;
+pub(crate) use crate::table::Table;
 
 /// The kinds of management objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,38 +52,24 @@ impl Kind {
             _ => None,
         }
     }
-}
 
-/// One kind's objects, in creation order.
-#[derive(Debug, Default)]
-pub(crate) struct Table {
-    order: Vec<String>,
-    rows: HashMap<String, Map<String, Value>>,
-}
-
-impl Table {
-    pub(crate) fn insert(&mut self, id: String, row: Map<String, Value>) {
-        if self.rows.insert(id.clone(), row).is_none() {
-            self.order.push(id);
+    /// The reference a table of this kind indexes: the parent's for nested kinds, a user's
+    /// population.
+    pub(crate) fn indexed_ref(self) -> Option<&'static str> {
+        match self {
+            Kind::User => Some("population"),
+            _ => self.parent().map(|(field, _)| field),
         }
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.rows.get(id)
-    }
-
-    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Map<String, Value>> {
-        self.rows.get_mut(id)
-    }
-
-    pub(crate) fn remove(&mut self, id: &str) -> Option<Map<String, Value>> {
-        let row = self.rows.remove(id)?;
-        self.order.retain(|x| x != id);
-        Some(row)
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Map<String, Value>> {
-        self.order.iter().filter_map(|id| self.rows.get(id))
+    /// The name a table of this kind indexes (ASCII case aside): the names PingOne keeps unique
+    /// in an environment.
+    pub(crate) fn indexed_name(self) -> Option<&'static str> {
+        match self {
+            Kind::User => Some("username"),
+            Kind::Population | Kind::SignOnPolicy | Kind::DevicePolicy | Kind::Application => Some("name"),
+            _ => None,
+        }
     }
 }
 
@@ -178,7 +165,7 @@ impl State {
     }
 
     pub(crate) fn table_mut(&mut self, kind: Kind) -> &mut Table {
-        self.tables.entry(kind).or_default()
+        self.tables.entry(kind).or_insert_with(|| Table::new(kind))
     }
 
     pub(crate) fn get(&self, kind: Kind, id: &str) -> Option<&Map<String, Value>> {
@@ -189,10 +176,30 @@ impl State {
         self.table(kind).into_iter().flat_map(Table::iter)
     }
 
-    /// Children of `parent_id` (grants of an application, actions of a policy, ...).
+    /// Children of `parent_id` (grants of an application, actions of a policy, ...), in
+    /// creation order, from the table's index.
     pub(crate) fn children(&self, kind: Kind, parent_id: &str) -> Vec<&Map<String, Value>> {
-        let Some((field, _)) = kind.parent() else { return Vec::new() };
-        self.rows(kind).filter(|row| ref_id(row, field) == Some(parent_id)).collect()
+        if kind.parent().is_none() {
+            return Vec::new();
+        }
+        self.table(kind).map(|t| t.referencing(parent_id).collect()).unwrap_or_default()
+    }
+
+    /// How many rows of `kind` reference `id` by the table's indexed reference (a population's
+    /// users, a user's devices).
+    pub(crate) fn count_referencing(&self, kind: Kind, id: &str) -> usize {
+        self.table(kind).map_or(0, |t| t.count_referencing(id))
+    }
+
+    /// The rows of `kind` whose `field` equals `value`, ASCII case aside, in creation order:
+    /// from the index when `field` is the table's indexed name, by a scan otherwise.
+    pub(crate) fn rows_named(&self, kind: Kind, field: &str, value: &str) -> Vec<&Map<String, Value>> {
+        match self.table(kind) {
+            Some(table) if table.name_field() == Some(field) => table.named(value).collect(),
+            _ => {
+                self.rows(kind).filter(|r| str_field(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value))).collect()
+            }
+        }
     }
 }
 

@@ -256,15 +256,15 @@ fn resume(env: &Env, params: &Map<String, Value>, headers: &HeaderMap) -> Respon
     let Some(flow_id) = param(params, "flowId") else {
         return Failure::invalid_request("The request could not be completed. flowId is required.").into_response();
     };
-    let flow = match live_flow(env, state, flow_id, headers) {
-        Ok(flow) => flow.clone(),
+    let finished = match live_flow(env, state, flow_id, headers) {
+        Ok(flow) => matches!(flow.status, Status::Completed | Status::Failed),
         Err(failure) => return failure.into_response(),
     };
-    if !matches!(flow.status, Status::Completed | Status::Failed) {
+    if !finished {
         return Failure::invalid_request("The request could not be completed. The flow is not completed.")
             .into_response();
     }
-    state.flows.remove(flow_id);
+    let Some(flow) = state.flows.remove(flow_id) else { return Failure::not_found().into_response() };
     let mut answer = match flow.status {
         Status::Completed => vec![("code".to_owned(), issue_code(env, state, &flow))],
         _ => vec![

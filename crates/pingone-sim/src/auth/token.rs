@@ -12,7 +12,7 @@ use super::{param, strings};
 use crate::env::Env;
 use crate::extract::EnvPath;
 use crate::reply::{json_response, oauth_error, put};
-use crate::store::{Kind, State, str_field};
+use crate::store::{CodeGrant, Kind, State, str_field};
 use crate::wire::{constant_time_eq, form_decode, media_type_is, parse_form};
 
 pub(super) async fn token_form(at: EnvPath, headers: HeaderMap, body: Bytes) -> Response {
@@ -89,9 +89,9 @@ fn token(env: &Env, headers: &HeaderMap, body: &[u8]) -> Response {
     }
 }
 
+/// The token is signed with no lock held; the worker's token is stored after.
 fn client_credentials(env: &Env, auth: &ClientAuth) -> Result<Response, Response> {
-    let mut state = env.lock();
-    let app = authenticate(&state, auth)?;
+    let app = authenticate(&env.lock(), auth)?;
     let is_worker = str_field(&app, "type") == Some("WORKER");
     if !is_worker && !strings(&app, "grantTypes").iter().any(|g| g == "CLIENT_CREDENTIALS") {
         return Err(oauth_error(
@@ -109,13 +109,32 @@ fn client_credentials(env: &Env, auth: &ClientAuth) -> Result<Response, Response
     });
     let access = sign(env, &claims)?;
     if is_worker {
+        let mut state = env.lock();
         state.worker_tokens.retain(|_, &mut exp| exp > now);
         state.worker_tokens.insert(access.clone(), now.saturating_add(lifetime));
     }
     Ok(token_response(&json!({ "access_token": access, "token_type": "Bearer", "expires_in": lifetime })))
 }
 
+/// The code is checked and spent under the environment's lock; the tokens are signed after it
+/// is released.
 fn exchange_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Result<Response, Response> {
+    let spent = spend_code(env, auth, form)?;
+    code_tokens(env, auth, &spent)
+}
+
+/// A code checked and spent: its client's application, the grant and the user it is for, and
+/// the simulated time it was spent at.
+struct SpentCode {
+    app: Map<String, Value>,
+    grant: CodeGrant,
+    user: Map<String, Value>,
+    now: u64,
+}
+
+/// Checks the client and the code (single use: removed whatever happens next) and reads the
+/// user, under one lock.
+fn spend_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Result<SpentCode, Response> {
     let grant_error = |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
     let mut state = env.lock();
     let app = authenticate(&state, auth)?;
@@ -150,6 +169,13 @@ fn exchange_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Res
     }
     let user =
         state.get(Kind::User, &grant.user_id).cloned().ok_or_else(|| grant_error("The user no longer exists"))?;
+    Ok(SpentCode { app, grant, user, now })
+}
+
+/// The tokens of a spent code: the access token and, with `openid`, the ID token.
+fn code_tokens(env: &Env, auth: &ClientAuth, spent: &SpentCode) -> Result<Response, Response> {
+    let SpentCode { app, grant, user, now } = spent;
+    let now = *now;
     let lifetime = env.settings.token_lifetime.as_secs();
     let exp = now.saturating_add(lifetime);
     let mut access_claims = json!({
@@ -175,12 +201,12 @@ fn exchange_code(env: &Env, auth: &ClientAuth, form: &Map<String, Value>) -> Res
             }
         }
         platform_claims(env, &mut claims);
-        for (name, value) in user_claims(&user, &scopes) {
+        for (name, value) in user_claims(user, &scopes) {
             put(&mut claims, &name, value);
         }
         put(&mut body, "id_token", json!(sign(env, &claims)?));
     }
-    if strings(&app, "grantTypes").iter().any(|g| g == "REFRESH_TOKEN") {
+    if strings(app, "grantTypes").iter().any(|g| g == "REFRESH_TOKEN") {
         put(&mut body, "refresh_token", json!(env.rng.token()));
     }
     Ok(token_response(&body))

@@ -121,7 +121,8 @@ fn act_on_flow(env: &Env, id: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
             ));
         }
     };
-    let mut flow = state.flows.get(id).cloned().ok_or_else(Failure::not_found)?;
+    // Taken out while the action runs (no action reads the flow table), put back after.
+    let mut flow = state.flows.remove(id).ok_or_else(Failure::not_found)?;
     let session_before = flow.session_token.clone();
     let outcome = match action.as_str() {
         "user.lookup" => user_lookup(env, state, &mut flow, &body),
@@ -164,8 +165,8 @@ pub(super) fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> Res
 
 pub(super) fn find_user(state: &State, username: &str) -> Option<String> {
     state
-        .rows(Kind::User)
-        .find(|u| str_field(u, "username").is_some_and(|n| n.eq_ignore_ascii_case(username)))
+        .rows_named(Kind::User, "username", username)
+        .first()
         .filter(|u| u.get("enabled").and_then(Value::as_bool) != Some(false))
         .and_then(|u| str_field(u, "id").map(str::to_owned))
 }

@@ -86,7 +86,7 @@ fn create_device(call: &Call, body: &[u8]) -> Reply {
     {
         c.fail(Detail::new("INVALID_VALUE", "policy.id", "The device authentication policy does not exist"));
     }
-    if state.children(Kind::Device, user).len() >= MAX_DEVICES_PER_USER {
+    if state.count_referencing(Kind::Device, user) >= MAX_DEVICES_PER_USER {
         c.fail(Detail::new("SIZE_LIMIT_EXCEEDED", "devices", "The user already has the maximum number of devices (5)"));
     }
     c.finish()?;
@@ -131,10 +131,14 @@ async fn activate_device(call: Call, body: Bytes) -> Reply {
     }
     state.activations.remove(device);
     let now = env.now();
-    let row = state.table_mut(Kind::Device).get_mut(device).ok_or_else(Failure::not_found)?;
-    row.insert("status".into(), json!("ACTIVE"));
-    row.insert("updatedAt".into(), json!(now));
-    let row = row.clone();
+    let row = state
+        .table_mut(Kind::Device)
+        .update(device, |row| {
+            row.insert("status".into(), json!("ACTIVE"));
+            row.insert("updatedAt".into(), json!(now));
+            row.clone()
+        })
+        .ok_or_else(Failure::not_found)?;
     ok(&render(env, &state, Kind::Device, &row))
 }
 

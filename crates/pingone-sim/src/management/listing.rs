@@ -7,7 +7,7 @@ use super::Call;
 use super::rows::{render, require_parent};
 use crate::check::at;
 use crate::reply::{Detail, Failure, Reply, ok};
-use crate::store::Kind;
+use crate::store::{Kind, Table};
 use crate::wire::query_string;
 
 /// A parsed SCIM-like filter: `attr eq "value"` or `attr sw "value"`, joined by `and`.
@@ -71,9 +71,14 @@ pub(super) fn list(call: &Call, kind: Kind, parent: Option<&str>) -> Reply {
         }
         None => Vec::new(),
     };
-    let rows: Vec<&Map<String, Value>> = match parent {
-        Some(p) => state.children(kind, p),
-        None => state.rows(kind).collect(),
+    // An `eq` on the indexed name (`username eq "..."`) reads the index instead of every row;
+    // the clauses still all apply below, so the answer is the scan's.
+    let name_field = state.table(kind).and_then(Table::name_field);
+    let by_name = clauses.iter().find(|(attr, prefix, _)| !prefix && Some(attr.as_str()) == name_field);
+    let rows: Vec<&Map<String, Value>> = match (parent, by_name) {
+        (Some(p), _) => state.children(kind, p),
+        (None, Some((attr, _, value))) => state.rows_named(kind, attr, value),
+        (None, None) => state.rows(kind).collect(),
     };
     let matching: Vec<&Map<String, Value>> = rows.into_iter().filter(|r| filter_matches(r, &clauses)).collect();
     let total = matching.len();

@@ -13,7 +13,7 @@ use super::{Call, JSON};
 use crate::check::Check;
 use crate::hub::Hub;
 use crate::reply::{Detail, Failure, Reply, no_content};
-use crate::store::{Kind, ref_id};
+use crate::store::Kind;
 
 /// The routes under `/v1/environments/{env}/populations`.
 pub(super) fn routes() -> Router<Arc<Hub>> {
@@ -63,7 +63,7 @@ async fn delete_population(call: Call) -> Reply {
     let (env, id) = (call.env(), call.id("population"));
     let mut state = env.lock();
     refuse_default(state.get(Kind::Population, id).ok_or_else(Failure::not_found)?, "The default population")?;
-    if state.rows(Kind::User).any(|u| ref_id(u, "population") == Some(id)) {
+    if state.count_referencing(Kind::User, id) > 0 {
         return Err(Failure::invalid_data(vec![Detail::new(
             "CONSTRAINT_VIOLATION",
             "users",

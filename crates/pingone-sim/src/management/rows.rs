@@ -48,7 +48,7 @@ pub(super) fn render(env: &Env, state: &State, kind: Kind, row: &Map<String, Val
         }
         Kind::Population => {
             let id = str_field(row, "id").unwrap_or_default();
-            let count = state.rows(Kind::User).filter(|u| ref_id(u, "population") == Some(id)).count();
+            let count = state.count_referencing(Kind::User, id);
             out.insert("userCount".into(), json!(count));
         }
         Kind::Resource => {
@@ -167,9 +167,7 @@ pub(super) fn uniqueness(
     except: Option<&str>,
 ) {
     let Some(value) = value else { return };
-    let taken = state
-        .rows(kind)
-        .any(|r| str_field(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value)) && str_field(r, "id") != except);
+    let taken = state.rows_named(kind, field, value).iter().any(|r| str_field(r, "id") != except);
     if taken {
         c.fail(Detail::new(
             "UNIQUENESS_VIOLATION",
@@ -184,8 +182,6 @@ fn clear_default(state: &mut State, kind: Kind, except: &str) {
     let ids: Vec<String> =
         table.iter().filter_map(|r| str_field(r, "id").map(str::to_owned)).filter(|id| id != except).collect();
     for id in ids {
-        if let Some(row) = table.get_mut(&id) {
-            row.insert("default".into(), json!(false));
-        }
+        table.update(&id, |row| row.insert("default".into(), json!(false)));
     }
 }

@@ -165,9 +165,13 @@ async fn set_mfa_enabled(call: Call, body: Bytes) -> Reply {
     c.finish()?;
     let enabled = enabled.unwrap_or(false);
     let now = env.now();
-    let user = state.table_mut(Kind::User).get_mut(id).ok_or_else(Failure::not_found)?;
-    user.insert("mfaEnabled".into(), json!(enabled));
-    user.insert("updatedAt".into(), json!(now));
+    state
+        .table_mut(Kind::User)
+        .update(id, |user| {
+            user.insert("mfaEnabled".into(), json!(enabled));
+            user.insert("updatedAt".into(), json!(now));
+        })
+        .ok_or_else(Failure::not_found)?;
     ok(
         &json!({ "_links": { "self": { "href": format!("{}/users/{id}/mfaEnabled", env.url()) } }, "mfaEnabled": enabled }),
     )
