@@ -115,6 +115,10 @@ fn value_after<T: std::str::FromStr>(args: &[String], flag: &str) -> Option<Opti
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--rng-probe") {
+        startup::rng_probe_child();
+        return;
+    }
     if let Some(count) = value_after::<usize>(&args, "--memory-child") {
         memory::child(count.unwrap_or(100_000)).await;
         return;
