@@ -18,7 +18,8 @@
 //! sections. `-- --users N`: N load users instead of 10,000. `-- --soak N`: only the soak (see `soak.rs`). `-- --client-loop ours|hand SECONDS`:
 //! one client alone in a loop, for an outside profiler. The out-of-process sections use the
 //! `pingone-sim` binary of this build's profile, built first when run by cargo
-//! (`PINGONE_SIM_BIN` overrides it).
+//! (`PINGONE_SIM_BIN` overrides it); the web section builds and runs `examples/web_signon` the
+//! same way, and starts a `redis-server` of its own when one is installed.
 // serde_json::Value indexing by key reads Null on a missing key: it cannot panic.
 #![allow(
     clippy::print_stdout,
