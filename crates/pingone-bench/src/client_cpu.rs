@@ -154,7 +154,10 @@ pub(crate) async fn run(runs: usize, profile: bool) {
                 }
                 rows.push(("top functions by difference [module]".into(), "ours µs, hand-written µs (diff)".into()));
                 for (function, a, b) in functions.iter().take(12) {
-                    rows.push((format!("  {}", perf::short(function, 52)), format!("{a:6.1}, {b:6.1} ({:+.1})", a - b)));
+                    rows.push((
+                        format!("  {}", perf::short(function, 52)),
+                        format!("{a:6.1}, {b:6.1} ({:+.1})", a - b),
+                    ));
                     functions_json.push(json!({ "function": function, "ours_us": a, "hand_us": b }));
                 }
             }

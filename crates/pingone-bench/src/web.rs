@@ -150,10 +150,8 @@ impl Redis {
         else {
             return Ok(None);
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let mut child = Command::new(program)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -384,7 +382,8 @@ async fn run_section(plan: &WebPlan) -> Result<(), String> {
     rows.push(("cookie: seal + open (no store), per step".into(), format!("{:.3} ms", ms(step))));
     round_trips.push(json!({ "store": "cookie", "park_take_ms": ms(step), "count": plan.round_trips }));
     // The sign-ons through the pages.
-    let mut setups: Vec<(String, Vec<String>)> = vec![("memory".into(), vec!["memory".into()]), ("cookie".into(), vec!["cookie".into()])];
+    let mut setups: Vec<(String, Vec<String>)> =
+        vec![("memory".into(), vec!["memory".into()]), ("cookie".into(), vec!["cookie".into()])];
     if let Some(redis) = &redis {
         setups.push(("redis".into(), vec![redis.url()]));
         setups.push(("redis, two instances".into(), vec![redis.url(), redis.url()]));
