@@ -5,6 +5,7 @@
 //! `perf`, each client alone under the profiler: where the difference goes, by module.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -139,17 +140,25 @@ pub(crate) async fn run(runs: usize, profile: bool) {
         ("wall time per sign-on, median: ours, hand-written".into(), format!("{ours_wall:.3} ms, {hand_wall:.3} ms")),
         ("left out: reading the passcode (harness), CPU median".into(), format!("{:.0} µs", cpu::us(median(&otp_cpu)))),
     ];
-    let mut modules_json = Vec::new();
+    let (mut modules_json, mut functions_json) = (Vec::new(), Vec::new());
     if profile {
         match where_it_goes(&bench).await {
-            Ok(diff) => {
+            Ok((modules, functions)) => {
                 rows.push((
-                    "profile (perf, each client alone): module".into(),
+                    "where the difference goes (perf, each client alone): module".into(),
                     "ours µs, hand-written µs per sign-on (diff)".into(),
                 ));
-                for (module, a, b) in diff.iter().take(12) {
+                for (module, a, b) in modules.iter().take(12) {
                     rows.push((format!("  {}", perf::short(module, 52)), format!("{a:6.1}, {b:6.1} ({:+.1})", a - b)));
                     modules_json.push(json!({ "module": module, "ours_us": a, "hand_us": b }));
+                }
+                rows.push(("top functions by difference [module]".into(), "ours µs, hand-written µs (diff)".into()));
+                for (function, a, b) in functions.iter().take(12) {
+                    rows.push((
+                        format!("  {}", perf::short(function, 52)),
+                        format!("{a:6.1}, {b:6.1} ({:+.1})", a - b),
+                    ));
+                    functions_json.push(json!({ "function": function, "ours_us": a, "hand_us": b }));
                 }
             }
             Err(e) => rows.push(("profile".into(), format!("skipped: {e}"))),
@@ -163,6 +172,7 @@ pub(crate) async fn run(runs: usize, profile: bool) {
             "hand_cpu_mean_us": hand_mean, "ratio": ratio, "mean_ratio": mean_ratio,
             "ours_wall_median_ms": ours_wall, "hand_wall_median_ms": hand_wall,
             "otp_read_cpu_median_us": cpu::us(median(&otp_cpu)), "profile_by_module": modules_json,
+            "profile_by_function": functions_json,
             "sim_rss_mib": bench.sim.rss_mib() })
     );
 }
@@ -186,17 +196,40 @@ pub(crate) async fn client_loop(kind: &str, seconds: u64) -> Result<(), String> 
     Ok(())
 }
 
+/// Per kind of client: µs per module and per function, summed over the recordings.
+#[derive(Default)]
+struct Totals {
+    modules: BTreeMap<String, f64>,
+    functions: BTreeMap<String, f64>,
+    sign_ons: u32,
+}
+
+/// `(name, ours µs, hand-written µs)` per sign-on, sorted by the size of the difference.
+type Diff = Vec<(String, f64, f64)>;
+
+fn diff(ours: &BTreeMap<String, f64>, ours_count: u32, hand: &BTreeMap<String, f64>, hand_count: u32) -> Diff {
+    let mut names: Vec<&String> = ours.keys().chain(hand.keys()).collect();
+    names.sort();
+    names.dedup();
+    let per = |list: &BTreeMap<String, f64>, count: u32, name: &str| {
+        list.get(name).copied().unwrap_or(0.0) / f64::from(count.max(1))
+    };
+    let mut diff: Diff =
+        names.into_iter().map(|n| (n.clone(), per(ours, ours_count, n), per(hand, hand_count, n))).collect();
+    diff.sort_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
+    diff
+}
+
 /// Each client alone under `perf`, in alternating one-and-a-half-second recordings (five of
 /// each, so that a change in the machine's load falls on both): µs of CPU per sign-on by module
-/// (the passcode reads included, the same for both), sorted by the size of the difference.
-/// Self time is attributed to the function it was sampled in, so code inlined into a caller
-/// (an `async fn` into `tracing::Instrumented::poll`, say) counts for the caller's module.
-async fn where_it_goes(bench: &Bench) -> Result<Vec<(String, f64, f64)>, String> {
+/// and by function (the passcode reads included, the same for both), each sorted by the size of
+/// the difference. Self time is attributed to the function it was sampled in, so code inlined
+/// into a caller (an `async fn` into `tracing::Instrumented::poll`, say) counts for the caller.
+async fn where_it_goes(bench: &Bench) -> Result<(Diff, Diff), String> {
     if !perf::available() {
         return Err("perf is not installed (Debian: apt-get install linux-perf)".into());
     }
-    // Per kind: µs per module summed over the recordings, and sign-ons counted.
-    let mut totals: [(std::collections::BTreeMap<String, f64>, u32); 2] = Default::default();
+    let mut totals: [Totals; 2] = Default::default();
     for round in 0..10 {
         let kind = round % 2;
         let name = format!("client-{round}");
@@ -213,21 +246,20 @@ async fn where_it_goes(bench: &Bench) -> Result<Vec<(String, f64, f64)>, String>
             count += 1;
         }
         let spent = cpu::us(cpu::own().saturating_sub(cpu0));
-        let (modules, counted) = &mut totals[kind];
-        for (module, pct) in perf::by_module(&recording.report()?) {
-            *modules.entry(module).or_default() += pct / 100.0 * spent;
+        let entries = recording.report()?;
+        let totals = &mut totals[kind];
+        for (module, pct) in perf::by_module(&entries) {
+            *totals.modules.entry(module).or_default() += pct / 100.0 * spent;
         }
-        *counted += count;
+        for entry in &entries {
+            let function = format!("{} [{}]", perf::short(&entry.symbol, 200), perf::module(entry));
+            *totals.functions.entry(function).or_default() += entry.percent / 100.0 * spent;
+        }
+        totals.sign_ons += count;
     }
-    let [(ours, ours_count), (hand, hand_count)] = totals;
-    let mut names: Vec<&String> = ours.keys().chain(hand.keys()).collect();
-    names.sort();
-    names.dedup();
-    let per = |list: &std::collections::BTreeMap<String, f64>, count: u32, name: &str| {
-        list.get(name).copied().unwrap_or(0.0) / f64::from(count.max(1))
-    };
-    let mut diff: Vec<(String, f64, f64)> =
-        names.into_iter().map(|n| (n.clone(), per(&ours, ours_count, n), per(&hand, hand_count, n))).collect();
-    diff.sort_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
-    Ok(diff)
+    let [ours, hand] = totals;
+    Ok((
+        diff(&ours.modules, ours.sign_ons, &hand.modules, hand.sign_ons),
+        diff(&ours.functions, ours.sign_ons, &hand.functions, hand.sign_ons),
+    ))
 }

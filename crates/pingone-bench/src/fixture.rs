@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pingone_core::{ClientAuth, ClientSecret, Endpoints, EnvironmentId, HttpClient, HttpConfig, Otp, Password};
 use pingone_core::{RetryPolicy, WorkerCredentials};
-use pingone_flow::{AfterUsername, FlowError, OidcApp, OtpOutcome, SignOnClient, SignOnStage};
+use pingone_flow::{AfterUsername, FlowError, OidcApp, OtpOutcome, Recovery, SignOnClient, SignOnStage};
 use pingone_provisioning::{EmailMfaSpec, ManagementClient, Provisioned};
 use pingone_sim::Simulator;
 use serde_json::Value;
@@ -122,40 +122,116 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Option<String>>,
 {
-    let submitted = client
-        .authorize()
-        .await
-        .map_err(|e| e.to_string())?
-        .submit_username(client, username)
-        .await
-        .map_err(|e| e.to_string())?;
-    let AfterUsername::OtpRequired(state) = submitted.next().map_err(|e| e.to_string())? else {
-        return Err("no OTP step".into());
+    sign_on_once(client, username, otp).await.map_err(|e| e.to_string())
+}
+
+/// Why one sign-on attempt failed: a step's error (which says how to recover) or the harness.
+#[derive(Debug)]
+pub(crate) enum SignOnFailure {
+    Flow(FlowError),
+    Harness(&'static str),
+}
+
+impl SignOnFailure {
+    /// Whether a real application would start a new sign-on from authorize: the step's error
+    /// says retry (a lost answer, a `429` or `5xx`) or start over.
+    pub(crate) fn restartable(&self) -> bool {
+        matches!(self, SignOnFailure::Flow(e) if matches!(e.recovery(), Recovery::Retry | Recovery::StartOver))
+    }
+}
+
+impl std::fmt::Display for SignOnFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignOnFailure::Flow(e) => e.fmt(f),
+            SignOnFailure::Harness(what) => f.write_str(what),
+        }
+    }
+}
+
+impl From<FlowError> for SignOnFailure {
+    fn from(e: FlowError) -> Self {
+        SignOnFailure::Flow(e)
+    }
+}
+
+/// One attempt of [`typestate_sign_on`], keeping the step's error.
+pub(crate) async fn sign_on_once<F, Fut>(client: &SignOnClient, username: &str, otp: F) -> Result<(), SignOnFailure>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Option<String>>,
+{
+    let submitted = client.authorize().await?.submit_username(client, username).await?;
+    let AfterUsername::OtpRequired(state) = submitted.next()? else {
+        return Err(SignOnFailure::Harness("no OTP step"));
     };
-    let otp = Otp::new(otp().await.ok_or("no e-mail")?);
+    let otp = Otp::new(otp().await.ok_or(SignOnFailure::Harness("no e-mail"))?);
     let mut state = state;
     let done = loop {
         match state.submit_otp(client, &otp).await {
             Ok(OtpOutcome::Completed(done)) => break done,
-            Ok(OtpOutcome::Rejected(_)) => return Err("OTP rejected".into()),
+            Ok(OtpOutcome::Rejected(_)) => return Err(SignOnFailure::Harness("OTP rejected")),
             // The answer was lost: read where the flow stands rather than sending the code again.
             Err(FlowError::OutcomeUnknown { stage: Some(stage), .. }) => {
-                let SignOnStage::OtpRequired(stage) = *stage else { return Err("not the OTP stage".into()) };
-                match stage.refresh(client).await.map_err(|e| e.to_string())? {
+                let SignOnStage::OtpRequired(stage) = *stage else {
+                    return Err(SignOnFailure::Harness("not the OTP stage"));
+                };
+                match stage.refresh(client).await? {
                     OtpOutcome::Completed(done) => break done,
                     OtpOutcome::Rejected(rejection) => state = rejection.state,
                 }
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     };
-    done.resume(client).await.map_err(|e| e.to_string())?.exchange(client).await.map_err(|e| e.to_string())?;
+    done.resume(client).await?.exchange(client).await?;
     Ok(())
+}
+
+/// How one sign-on went when restarted from authorize after a retryable or start-over error.
+pub(crate) struct Restarted {
+    pub result: Result<(), SignOnFailure>,
+    /// How many times it started over.
+    pub restarts: usize,
+}
+
+/// A sign-on as a real application drives it: when a step fails with an error that says retry
+/// or start over, the sign-on starts again from authorize, at most `max_restarts` times. Before
+/// each new attempt, `before_restart` runs (it drops passcodes mailed for the abandoned flow).
+pub(crate) async fn sign_on_restarting<F, Fut, B, BFut>(
+    client: &SignOnClient,
+    username: &str,
+    max_restarts: usize,
+    otp: F,
+    before_restart: B,
+) -> Restarted
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<String>>,
+    B: Fn() -> BFut,
+    BFut: Future<Output = ()>,
+{
+    let mut restarts = 0;
+    loop {
+        let result = sign_on_once(client, username, &otp).await;
+        match result {
+            Err(e) if e.restartable() && restarts < max_restarts => {
+                restarts += 1;
+                before_restart().await;
+            }
+            result => return Restarted { result, restarts },
+        }
+    }
 }
 
 /// The next passcode mailed to `to` in an in-process simulator's outbox.
 pub(crate) async fn mailed_otp(sim: &Simulator, to: &str) -> Option<String> {
     sim.outbox().next_for(to, Duration::from_secs(60)).await.map(|m| m.otp().to_owned())
+}
+
+/// Drops the passcodes mailed to `to` that nobody read (those of an abandoned flow).
+pub(crate) async fn drop_mailed(sim: &Simulator, to: &str) {
+    while sim.outbox().next_for(to, Duration::ZERO).await.is_some() {}
 }
 
 /// Prints a titled table of `(label, value)` rows.

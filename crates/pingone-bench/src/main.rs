@@ -9,14 +9,17 @@
 //!    process; the machine's RSA-bound limit; then 2% 503 and 2% 429 injected.
 //! 5. Where the time goes (`profile`): a load run with the simulator in its own process, the
 //!    client/simulator CPU split and each one's top modules and functions (perf).
-//! 6. Memory (`memory`): 100,000 suspended sign-ons in a `MemoryStore`, bytes each and RSS.
-//! 7. Footprint (`footprint`): stage sizes, sealed sizes, idle memory, dependency counts.
+//! 6. Web (`web`): sign-ons through `examples/web_signon`'s pages at concurrency 1, 100 and
+//!    1,000 with each store, and two instances sharing Redis; one store round trip.
+//! 7. Memory (`memory`): 100,000 suspended sign-ons in a `MemoryStore`, bytes each and RSS.
+//! 8. Footprint (`footprint`): stage sizes, sealed sizes, idle memory, dependency counts.
 //!
 //! `-- --quick`: the short smoke run (CI, debug build). `-- --only load,memory`: those
 //! sections. `-- --users N`: N load users instead of 10,000. `-- --soak N`: only the soak (see `soak.rs`). `-- --client-loop ours|hand SECONDS`:
 //! one client alone in a loop, for an outside profiler. The out-of-process sections use the
 //! `pingone-sim` binary of this build's profile, built first when run by cargo
-//! (`PINGONE_SIM_BIN` overrides it).
+//! (`PINGONE_SIM_BIN` overrides it); the web section builds and runs `examples/web_signon` the
+//! same way, and starts a `redis-server` of its own when one is installed.
 // serde_json::Value indexing by key reads Null on a missing key: it cannot panic.
 #![allow(
     clippy::print_stdout,
@@ -44,6 +47,8 @@ mod sim_process;
 mod soak;
 mod startup;
 mod stats;
+mod web;
+mod web_client;
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +63,7 @@ struct Plan {
     load: load::LoadPlan,
     profile: profile::ProfilePlan,
     memory: usize,
+    web: web::WebPlan,
 }
 
 impl Plan {
@@ -78,6 +84,7 @@ impl Plan {
                     perf: false,
                 },
                 memory: 10_000,
+                web: web::WebPlan { runs: vec![(1, 3), (10, 10)], round_trips: 200 },
             }
         } else {
             Self {
@@ -95,6 +102,7 @@ impl Plan {
                     perf: true,
                 },
                 memory: 100_000,
+                web: web::WebPlan { runs: vec![(1, 100), (100, 1000), (1000, 1000)], round_trips: 2000 },
             }
         }
     }
@@ -108,6 +116,10 @@ fn value_after<T: std::str::FromStr>(args: &[String], flag: &str) -> Option<Opti
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--rng-probe") {
+        startup::rng_probe_child();
+        return;
+    }
     if let Some(count) = value_after::<usize>(&args, "--memory-child") {
         memory::child(count.unwrap_or(100_000)).await;
         return;
@@ -155,6 +167,9 @@ async fn main() {
     }
     if wanted("profile") {
         profile::run(&plan.profile).await;
+    }
+    if wanted("web") {
+        web::run(&plan.web).await;
     }
     if wanted("memory") {
         memory::run(plan.memory);

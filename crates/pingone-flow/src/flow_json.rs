@@ -155,7 +155,7 @@ pub(crate) struct FlowResponse {
     pub id: String,
     pub status: String,
     #[serde(rename = "_links", default)]
-    pub links: serde_json::Map<String, serde_json::Value>,
+    pub links: LinkNames,
     #[serde(rename = "_embedded", default)]
     pub embedded: Embedded,
     #[serde(default)]
@@ -166,7 +166,32 @@ pub(crate) struct FlowResponse {
 
 impl FlowResponse {
     pub(crate) fn offers(&self, action: &str) -> bool {
-        self.links.contains_key(action)
+        self.links.0.iter().any(|name| name == action)
+    }
+}
+
+/// The names of a flow's `_links` (the actions it offers). Only the names are read: each link's
+/// value (`{"href": ...}`) is checked to be well-formed JSON and skipped, never built.
+#[derive(Debug, Default)]
+pub(crate) struct LinkNames(Vec<String>);
+
+impl<'de> Deserialize<'de> for LinkNames {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = LinkNames;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of links")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LinkNames, A::Error> {
+                let mut names = Vec::new();
+                while let Some((name, serde::de::IgnoredAny)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                    names.push(name);
+                }
+                Ok(LinkNames(names))
+            }
+        }
+        deserializer.deserialize_map(Names)
     }
 }
 
@@ -225,6 +250,19 @@ mod tests {
         ]);
         let unique: std::collections::HashSet<_> = nameless.iter().collect();
         assert_eq!(unique.len(), 3, "{nameless:?}");
+    }
+
+    #[test]
+    fn link_names_are_read_without_their_values() {
+        let flow: FlowResponse = serde_json::from_str(
+            r#"{"id":"f","status":"OTP_REQUIRED","_links":{"self":{"href":"x"},"otp.check":{"href":"y"}}}"#,
+        )
+        .unwrap();
+        assert!(flow.offers("otp.check") && flow.offers("self"));
+        assert!(!flow.offers("device.select"));
+        let none: FlowResponse = serde_json::from_str(r#"{"id":"f","status":"COMPLETED"}"#).unwrap();
+        assert!(!none.offers("self"));
+        assert!(serde_json::from_str::<FlowResponse>(r#"{"id":"f","status":"X","_links":[1]}"#).is_err());
     }
 
     #[test]
