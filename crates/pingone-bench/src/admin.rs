@@ -116,8 +116,8 @@ impl Admin {
 impl Admin {
     /// Adds users `(username, e-mail)` with MFA enabled and one EMAIL device each, `concurrency`
     /// at a time: two requests per user (create, device), no lookups — for a load test's users,
-    /// where the provisioning crate's idempotent path (a lookup by username first) costs the
-    /// simulator a scan of every user per user.
+    /// where the provisioning crate's idempotent path would add a lookup (and a refused create)
+    /// per user.
     pub(crate) async fn add_users(
         self: &Arc<Self>,
         users: &[(String, String)],

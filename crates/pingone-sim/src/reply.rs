@@ -139,8 +139,9 @@ impl Failure {
 /// A fresh random ID for an error body (PingOne gives every error one).
 fn error_id() -> String {
     let mut bytes = [0u8; 16];
-    // Should the OS RNG fail, the ID is all zeros: still a well-formed UUID.
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    // Should the OS RNG fail, the ID is all zeros: still a well-formed UUID. (getrandom, not
+    // aws-lc: see `rng::os_seed`.)
+    let _ = getrandom::fill(&mut bytes);
     uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
 }
 

@@ -72,12 +72,14 @@ fn generator(seed: Option<u64>, stream: u64) -> ChaCha20Rng {
     rng
 }
 
-/// 32 bytes from the operating system (through aws-lc, already a dependency). Should that ever
-/// fail, std's randomly keyed hasher stands in: the values stay unpredictable enough for a test
-/// server, and the simulator keeps running.
+/// 32 bytes from the operating system (`getrandom`, already in the tree through `rand`). Not
+/// aws-lc's generator: its first use in a process seeds itself with CPU jitter for about 50 ms,
+/// which would sit between exec and the ready line (the background key thread pays it instead).
+/// Should the OS fail, std's randomly keyed hasher stands in: the values stay unpredictable
+/// enough for a test server, and the simulator keeps running.
 fn os_seed() -> [u8; 32] {
     let mut seed = [0u8; 32];
-    if aws_lc_rs::rand::fill(&mut seed).is_err() {
+    if getrandom::fill(&mut seed).is_err() {
         use std::hash::{BuildHasher, Hasher};
         for chunk in seed.chunks_mut(8) {
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();
