@@ -1,10 +1,10 @@
-//! Section 7, footprint: the stages' sizes in memory and sealed (the cookie text of every
+//! Section 8, footprint: the stages' sizes in memory and sealed (the cookie text of every
 //! stage, each at most 1.5 KiB), the simulator binary's idle memory, dependency counts.
 
 use std::time::Duration;
 
 use pingone_core::Otp;
-use pingone_flow::{AfterUsername, KeyRing, OtpOutcome, SealingKey, SignOnStage, StageSealer};
+use pingone_flow::{AfterUsername, FirstStep, KeyRing, OtpOutcome, SealingKey, SignOnStage, StageSealer};
 use pingone_provisioning::EmailMfaSetup;
 use pingone_sim::{SimConfig, Simulator};
 use serde_json::json;
@@ -73,6 +73,16 @@ async fn sealed_sizes() -> Vec<(&'static str, usize)> {
         client.authorize().await.expect("authorize").submit_username(&client, "ada").await.expect("username");
     let Ok(AfterUsername::DeviceSelectionRequired(selection)) = submitted.next() else { panic!("no device selection") };
     reseal("DeviceSelectionRequired", selection.into());
+    // A password-first policy (its own simulator: names are unique) brings the password stage.
+    let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
+    let wiring = Wiring::of(&sim);
+    let spec = crate::fixture::spec().with_password_first();
+    let p = EmailMfaSetup::new(spec).run(&wiring.management(4)).await.expect("password-first setup");
+    let client = wiring.sign_on(&p, 4);
+    let sealer = StageSealer::new(&client, KeyRing::new(SealingKey::generate().expect("key")));
+    let authorized = client.authorize().await.expect("authorize");
+    let Ok(FirstStep::PasswordRequired(stage)) = authorized.next(&client).await else { panic!("no password step") };
+    saved.push(("PasswordRequired", sealer.seal(stage).expect("seal").to_text().len()));
     saved
 }
 
@@ -84,6 +94,7 @@ pub(crate) async fn run() {
             "size_of DeviceSelectionRequired".into(),
             format!("{} bytes", size_of::<pingone_flow::DeviceSelectionRequired>()),
         ),
+        ("size_of PasswordRequired".into(), format!("{} bytes", size_of::<pingone_flow::PasswordRequired>())),
         ("size_of OtpRequired".into(), format!("{} bytes", size_of::<pingone_flow::OtpRequired>())),
         ("size_of Completed".into(), format!("{} bytes", size_of::<pingone_flow::Completed>())),
         ("size_of Resumed".into(), format!("{} bytes", size_of::<pingone_flow::Resumed>())),
@@ -115,7 +126,7 @@ pub(crate) async fn run() {
         "crates in pingone-provisioning's normal dependency tree".into(),
         prov_deps.map_or("n/a".into(), |n| n.to_string()),
     ));
-    table("7. Footprint", &rows);
+    table("8. Footprint", &rows);
     println!(
         "{}",
         json!({ "section": "footprint", "saved_bytes": saved.iter().map(|(n, l)| json!({ "state": n, "bytes": l })).collect::<Vec<_>>(),

@@ -1,4 +1,4 @@
-//! Section 6, memory: N suspended sign-ons parked in a `pingone_session::MemoryStore`. One real
+//! Section 7, memory: N suspended sign-ons parked in a `pingone_session::MemoryStore`. One real
 //! `OtpRequired` stage comes from a sign-on against the simulator; it is opened and parked again
 //! (`SignOnSessions::park`: sealed anew under a fresh nonce, under a fresh random token) N times.
 //! This runs in a child process of its own (`--memory-child N`), so that its resident memory
@@ -45,7 +45,7 @@ pub(crate) fn run(count: usize) {
         ("the same as cookie text".into(), format!("{} bytes", figures["sealed_text_bytes"])),
         ("the last token takes its stage back".into(), figures["last_taken"].to_string()),
     ];
-    table("6. Memory: suspended sign-ons in pingone_session::MemoryStore (child process)", &rows);
+    table("7. Memory: suspended sign-ons in pingone_session::MemoryStore (child process)", &rows);
     let mut figures = figures;
     figures["section"] = json!("memory");
     println!("{figures}");

@@ -421,7 +421,7 @@ async fn run_section(plan: &WebPlan) -> Result<(), String> {
         }
     }
     table(
-        "Web: sign-ons through examples/web_signon's pages (forms posted, no browser), simulator in this \
+        "6. Web: sign-ons through examples/web_signon's pages (forms posted, no browser), simulator in this \
          process (target: ≥ 300 sign-ons/s at c=100 with two instances + Redis)",
         &rows,
     );
