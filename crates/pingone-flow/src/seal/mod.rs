@@ -150,7 +150,7 @@ impl StageSealer {
         {
             return Err(OpenError::WrongStage { expected: S::NAME, found });
         }
-        let any = self.open_any(sealed)?;
+        let any = self.open_decoded(sealed, &header)?;
         let found = any.stage_name();
         S::from_any(any).ok_or(OpenError::WrongStage { expected: S::NAME, found })
     }
@@ -160,7 +160,13 @@ impl StageSealer {
     /// # Errors
     /// As [`open`](Self::open), but never [`OpenError::WrongStage`].
     pub fn open_any(&self, sealed: &SealedStage) -> Result<SignOnStage, OpenError> {
-        let (header, body) = Header::decode(&sealed.0).map_err(header_error)?;
+        let (header, _) = Header::decode(&sealed.0).map_err(header_error)?;
+        self.open_decoded(sealed, &header)
+    }
+
+    /// Opens `sealed`, whose header is `header` (decoded once by the caller).
+    fn open_decoded(&self, sealed: &SealedStage, header: &Header) -> Result<SignOnStage, OpenError> {
+        let body = sealed.0.get(HEADER_LEN..).unwrap_or_default();
         let key = self.keys.find(&header.key_id).ok_or(OpenError::WrongKey)?;
         if let Some(mismatch) = header.tags.mismatch(self.binding.tags()) {
             return Err(OpenError::WrongBinding(mismatch));
