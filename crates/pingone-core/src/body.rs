@@ -3,12 +3,74 @@
 //! its exact size — so that no grown-and-freed copy is left behind — and wiped when dropped.
 
 use std::io;
+use std::ops::Deref;
+use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// Body bytes, wiped on drop (every clone too: each owns its own buffer).
 pub type BodyBytes = Zeroizing<Vec<u8>>;
+
+/// A request body shared by the request, its clones kept for retries and the HTTP stack (which
+/// gets it through [`SharedBody::to_bytes`], without a copy): one buffer, wiped when the last
+/// of them lets go of it.
+#[derive(Clone)]
+pub(crate) struct SharedBody(pub(crate) Arc<BodyBytes>);
+
+impl SharedBody {
+    pub(crate) fn new(bytes: BodyBytes) -> Self {
+        Self(Arc::new(bytes))
+    }
+
+    /// The bytes for `reqwest`: the same buffer, kept alive (and wiped afterwards) by a
+    /// reference held inside the `Bytes`.
+    pub(crate) fn to_bytes(&self) -> Bytes {
+        Bytes::from_owner(self.clone())
+    }
+}
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Deref for SharedBody {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// A response body: wiped on drop when the response carries secrets (a token response), and
+/// otherwise kept as the HTTP stack handed it over, without a copy.
+#[derive(Clone)]
+pub(crate) enum ResponseBody {
+    /// A body without secrets.
+    Plain(Bytes),
+    /// A copy that is wiped on drop.
+    Wiped(BodyBytes),
+}
+
+impl From<Vec<u8>> for ResponseBody {
+    fn from(bytes: Vec<u8>) -> Self {
+        ResponseBody::Wiped(Zeroizing::new(bytes))
+    }
+}
+
+impl Deref for ResponseBody {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            ResponseBody::Plain(bytes) => bytes,
+            ResponseBody::Wiped(bytes) => bytes,
+        }
+    }
+}
 
 /// `body` as JSON, in a buffer sized by a first counting pass.
 pub fn json_body<T: Serialize + ?Sized>(body: &T) -> serde_json::Result<BodyBytes> {

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use tracing::{Instrument, field};
 
 use zeroize::Zeroizing;
 
-use crate::body::BodyBytes;
+use crate::body::{BodyBytes, ResponseBody};
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{Error, TransportError, TransportKind};
 use crate::proxy::ProxyConfig;
@@ -24,6 +25,7 @@ use crate::step::{Operation, Step};
 
 /// The correlation header PingOne accepts on every call (at most 100 characters).
 pub const CORRELATION_HEADER: &str = "x-ping-external-transaction-id";
+const CORRELATION: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -174,9 +176,12 @@ impl HttpClient {
                 status = field::Empty,
                 latency_ms = field::Empty,
             );
-            let sent = Instant::now();
-            let result = self.attempt(request, correlation_header.clone()).instrument(span.clone()).await;
-            if let Some(observer) = &self.observer {
+            // Clocks are read only where a figure is needed: the attempt's latency when the
+            // span or an observer records it, the retry inputs when a retry is possible.
+            let timed = self.observer.is_some() || !span.is_disabled();
+            let sent = timed.then(Instant::now);
+            let result = self.attempt(request, correlation_header.clone(), sent, &span).instrument(span.clone()).await;
+            if let (Some(observer), Some(sent)) = (&self.observer, sent) {
                 observer.on_exchange(&Exchange {
                     operation: request.operation.clone(),
                     method: request.method.clone(),
@@ -198,14 +203,10 @@ impl HttpClient {
                 Err(Error::Transport(t)) => AttemptOutcome::Transport(t.kind),
                 Err(_) => return result,
             };
-            let decision = self.config.retry.decide(
-                request.retry_safe,
-                outcome,
-                attempt,
-                started.elapsed(),
-                jitter(),
-                self.clock.now(),
-            );
+            let decision = self
+                .config
+                .retry
+                .decide_with(request.retry_safe, outcome, attempt, || (started.elapsed(), jitter(), self.clock.now()));
             match decision {
                 RetryDecision::Stop => {
                     return result.map_err(|e| match e {
@@ -225,20 +226,25 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, correlation: Option<HeaderValue>) -> Result<ApiResponse, Error> {
-        let started = Instant::now();
+    async fn attempt(
+        &self,
+        request: &ApiRequest,
+        correlation: Option<HeaderValue>,
+        sent: Option<Instant>,
+        span: &tracing::Span,
+    ) -> Result<ApiResponse, Error> {
         // The request is built directly (not through `RequestBuilder`, which would copy the
         // headers once more, one by one): one clone of the header map, two inserts.
         let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
         let headers = outgoing.headers_mut();
         *headers = request.headers.clone();
         if let Some(value) = correlation {
-            headers.insert(HeaderName::from_static(CORRELATION_HEADER), value);
+            headers.insert(CORRELATION, value);
         }
         if let Some((ct, body)) = &request.body {
             headers.insert(CONTENT_TYPE, ct.clone());
-            // reqwest takes its own copy (not wiped: wiping it would need `bytes::Bytes::from_owner`).
-            *outgoing.body_mut() = Some(body.to_vec().into());
+            // The request's own buffer, not a copy: wiped once reqwest and the request let go.
+            *outgoing.body_mut() = Some(body.to_bytes().into());
         }
         let transport = |source: reqwest::Error| {
             let kind = if source.is_connect() {
@@ -256,25 +262,51 @@ impl HttpClient {
         };
         let mut response = self.client.execute(outgoing).await.map_err(transport)?;
         let status = response.status().as_u16();
-        let span = tracing::Span::current();
         span.record("status", status);
         let limit = self.config.max_body_bytes;
         let too_large = || Error::BodyTooLarge { context: Box::new(request.context()), limit, status };
         if response.content_length().is_some_and(|len| len > limit as u64) {
             return Err(too_large());
         }
-        // Sized from Content-Length when there is one; wiped on drop (token responses).
         let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
-        let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(expected.min(limit)));
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if body.len().saturating_add(chunk.len()) > limit {
-                return Err(too_large());
+        let body = if request.sensitive_response {
+            // Copied into a buffer sized from Content-Length and wiped on drop (token responses).
+            let mut body: BodyBytes = Zeroizing::new(Vec::with_capacity(expected.min(limit)));
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                if body.len().saturating_add(chunk.len()) > limit {
+                    return Err(too_large());
+                }
+                append_wiping(&mut body, &chunk);
             }
-            append_wiping(&mut body, &chunk);
-        }
+            ResponseBody::Wiped(body)
+        } else {
+            // Kept as it came when it came in one piece (the usual case), joined otherwise.
+            let mut first: Option<Bytes> = None;
+            let mut joined: Option<BytesMut> = None;
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                let so_far = joined.as_ref().map_or_else(|| first.as_ref().map_or(0, Bytes::len), BytesMut::len);
+                if so_far.saturating_add(chunk.len()) > limit {
+                    return Err(too_large());
+                }
+                match (&mut joined, first.take()) {
+                    (Some(all), _) => all.extend_from_slice(&chunk),
+                    (None, None) => first = Some(chunk),
+                    (None, Some(earlier)) => {
+                        let mut all =
+                            BytesMut::with_capacity(expected.max(so_far.saturating_add(chunk.len())).min(limit));
+                        all.extend_from_slice(&earlier);
+                        all.extend_from_slice(&chunk);
+                        joined = Some(all);
+                    }
+                }
+            }
+            ResponseBody::Plain(joined.map_or_else(|| first.unwrap_or_default(), BytesMut::freeze))
+        };
         let headers = std::mem::take(response.headers_mut());
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        tracing::debug!("response");
+        if let Some(sent) = sent {
+            span.record("latency_ms", sent.elapsed().as_millis() as u64);
+        }
+        tracing::debug!(parent: span, "response");
         Ok(ApiResponse { context: request.context(), status, headers, body, sensitive: request.sensitive_response })
     }
 }

@@ -12,6 +12,8 @@ use crate::step::Operation;
 /// of a secret behind (sealed stages' plaintext).
 pub use crate::body::{BodyBytes, json_body};
 pub use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
+/// The `Set-Cookie` header name, as a constant (no name parsing per lookup).
+pub use reqwest::header::SET_COOKIE;
 /// For the `string_enum!` macro, whose expansion names serde through this path.
 pub use serde;
 
@@ -25,5 +27,5 @@ pub fn request_context(operation: impl Into<Operation>, method: Method, path: &s
 /// the error classification without a server.
 #[must_use]
 pub fn response(context: RequestContext, status: u16, headers: HeaderMap, body: Vec<u8>) -> ApiResponse {
-    ApiResponse { context, status, headers, body: zeroize::Zeroizing::new(body), sensitive: false }
+    ApiResponse { context, status, headers, body: body.into(), sensitive: false }
 }

@@ -14,7 +14,6 @@ use std::time::{Duration, SystemTime};
 use pingone_test_inputs::{Gen, PRINTABLE, drawn};
 use proptest::prelude::*;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use zeroize::Zeroizing;
 
 use crate::error::{Error, RequestContext};
 use crate::error_body::{DecodedErrorBody, ErrorCode, decode_error_body, snippet};
@@ -48,7 +47,7 @@ fn response(
         method: reqwest::Method::POST,
         path: "/env/as/token".to_owned(),
     };
-    ApiResponse { context, status, headers, body: Zeroizing::new(body), sensitive }
+    ApiResponse { context, status, headers, body: body.into(), sensitive }
 }
 
 fn content_type() -> impl Strategy<Value = Option<&'static str>> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use zeroize::Zeroizing;
 
-use crate::body::{BodyBytes, form_body, form_encode, json_body};
+use crate::body::{SharedBody, form_body, form_encode, json_body};
 use crate::client_auth::ClientAuth;
 use crate::error::{Error, RequestContext};
 use crate::retry::is_idempotent;
@@ -22,16 +22,16 @@ pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 ///
 /// Its `Debug` shows the operation, method, path and body length: never header values that carry
 /// credentials, never the body. The body (which may hold a client secret, a code, a PKCE
-/// verifier, an OTP or a password) is built in one exact-size allocation and wiped when the
-/// request — or any clone of it, kept for retries — is dropped. The copy handed to the HTTP
-/// stack for each attempt is not: `reqwest` owns it.
+/// verifier, an OTP or a password) is built in one exact-size allocation, shared by the request,
+/// its clones kept for retries and the HTTP stack (`reqwest` gets the same buffer, not a copy),
+/// and wiped when the last of them drops it.
 #[derive(Clone)]
 pub struct ApiRequest {
     pub(crate) operation: Operation,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<(HeaderValue, BodyBytes)>,
+    pub(crate) body: Option<(HeaderValue, SharedBody)>,
     pub(crate) retry_safe: bool,
     pub(crate) sensitive_response: bool,
 }
@@ -62,7 +62,7 @@ impl ApiRequest {
     pub fn json<T: Serialize + ?Sized>(mut self, content_type: &str, body: &T) -> Result<Self, Error> {
         let bytes = json_body(body).map_err(|e| self.build_error(e.to_string()))?;
         let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
-        self.body = Some((ct, bytes));
+        self.body = Some((ct, SharedBody::new(bytes)));
         Ok(self)
     }
 
@@ -73,14 +73,14 @@ impl ApiRequest {
     pub fn raw_body(mut self, content_type: &str, body: Vec<u8>) -> Result<Self, Error> {
         let body = Zeroizing::new(body);
         let ct = HeaderValue::from_str(content_type).map_err(|e| self.build_error(e.to_string()))?;
-        self.body = Some((ct, body));
+        self.body = Some((ct, SharedBody::new(body)));
         Ok(self)
     }
 
     /// An `application/x-www-form-urlencoded` body.
     #[must_use]
     pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
-        self.body = Some((HeaderValue::from_static(FORM), form_body(fields)));
+        self.body = Some((HeaderValue::from_static(FORM), SharedBody::new(form_body(fields))));
         self
     }
 
@@ -273,7 +273,7 @@ mod tests {
     fn form_encoding() {
         let url = Url::parse("https://auth.pingone.com/env/as/token").unwrap();
         let request = ApiRequest::new("token", Method::POST, url).form(&[("a", "x y&z"), ("b", "é")]);
-        assert_eq!(&**request.body.unwrap().1, b"a=x+y%26z&b=%C3%A9");
+        assert_eq!(&*request.body.unwrap().1, b"a=x+y%26z&b=%C3%A9");
     }
 
     /// Security audit item 10: the bodies that carry secrets are wiped on drop (every clone kept
@@ -295,8 +295,17 @@ mod tests {
             .unwrap();
         for request in [&check, &token, &check.clone()] {
             let (_, body) = request.body.as_ref().unwrap();
-            assert_wiped_on_drop(body);
-            assert_eq!(body.capacity(), body.len(), "{request:?}: one allocation of the exact size");
+            assert_wiped_on_drop(&*body.0);
+            assert_eq!(body.0.capacity(), body.0.len(), "{request:?}: one allocation of the exact size");
+            // What reqwest gets is the same buffer (no unwiped copy), and it keeps the buffer
+            // alive, to be wiped when reqwest drops it.
+            let handed_over = body.to_bytes();
+            assert_eq!(handed_over.as_ptr(), body.0.as_ptr());
+            let holders = std::sync::Arc::strong_count(&body.0);
+            drop(handed_over);
+            assert_eq!(std::sync::Arc::strong_count(&body.0), holders - 1);
         }
+        let retry_copy = check.clone();
+        assert_eq!(retry_copy.body.as_ref().unwrap().1.0.as_ptr(), check.body.as_ref().unwrap().1.0.as_ptr());
     }
 }

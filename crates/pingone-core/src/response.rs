@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
-use crate::body::BodyBytes;
+use crate::body::ResponseBody;
 use crate::error::{ApiError, Error, OAuthError, RequestContext, UnexpectedResponse};
 use crate::error_body::{DecodedErrorBody, decode_error_body, snippet};
 use crate::retry::parse_retry_after;
@@ -15,8 +15,9 @@ use crate::retry::parse_retry_after;
 /// The number of body characters kept in error messages.
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
-/// A complete response: status, headers and the body (already read, within the size cap, and
-/// wiped when the response is dropped: token responses carry tokens).
+/// A complete response: status, headers and the body (already read, within the size cap; the
+/// body of a response that carries secrets — a token response — is wiped when the response is
+/// dropped).
 ///
 /// Its `Debug` shows the status and body length, never the body (it may hold tokens).
 #[derive(Clone)]
@@ -24,7 +25,7 @@ pub struct ApiResponse {
     pub(crate) context: RequestContext,
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: BodyBytes,
+    pub(crate) body: ResponseBody,
     pub(crate) sensitive: bool,
 }
 
@@ -184,7 +185,7 @@ mod tests {
             method: reqwest::Method::GET,
             path: "/v1/r".into(),
         };
-        ApiResponse { context, status, headers, body: zeroize::Zeroizing::new(body.to_vec()), sensitive: false }
+        ApiResponse { context, status, headers, body: body.to_vec().into(), sensitive: false }
     }
 
     #[test]

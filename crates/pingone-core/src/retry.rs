@@ -56,6 +56,14 @@ pub(crate) enum AttemptOutcome<'a> {
     Transport(TransportKind),
 }
 
+/// How long to wait before a retry.
+enum Wait<'a> {
+    /// The exponential back-off.
+    Backoff,
+    /// `Retry-After` when it is there and readable, else the back-off.
+    AfterOrBackoff(Option<&'a str>),
+}
+
 /// The decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RetryDecision {
@@ -83,7 +91,9 @@ impl RetryPolicy {
     ///
     /// `retry_safe` is whether the request may be repeated after it may have been processed
     /// (true for idempotent methods); `elapsed` is the time since the first attempt; `jitter` is
-    /// a random number in `[0, 1)`; `now` is used to read an HTTP-date `Retry-After`.
+    /// a random number in `[0, 1)`; `now` is used to read an HTTP-date `Retry-After`. (Tests;
+    /// the HTTP client calls [`RetryPolicy::decide_with`].)
+    #[cfg(test)]
     #[must_use]
     pub(crate) fn decide(
         &self,
@@ -94,27 +104,38 @@ impl RetryPolicy {
         jitter: f64,
         now: SystemTime,
     ) -> RetryDecision {
+        self.decide_with(retry_safe, outcome, attempt, || (elapsed, jitter, now))
+    }
+
+    /// [`RetryPolicy::decide`], with the elapsed time, the jitter and the current time read only
+    /// when a retry is possible at all (the common case, a final answer, reads no clock).
+    pub(crate) fn decide_with(
+        &self,
+        retry_safe: bool,
+        outcome: AttemptOutcome<'_>,
+        attempt: u32,
+        inputs: impl FnOnce() -> (Duration, f64, SystemTime),
+    ) -> RetryDecision {
         if attempt >= self.max_attempts {
             return RetryDecision::Stop;
         }
-        let delay = match outcome {
-            AttemptOutcome::Transport(TransportKind::Connect) => Some(self.backoff(attempt, jitter)),
-            AttemptOutcome::Transport(_) if retry_safe => Some(self.backoff(attempt, jitter)),
-            AttemptOutcome::Transport(_) => None,
-            AttemptOutcome::Status { status: 429, retry_after } => {
-                Some(self.after_or_backoff(retry_after, attempt, jitter, now))
-            }
-            AttemptOutcome::Status { status: 503, retry_after } if retry_safe => {
-                Some(self.after_or_backoff(retry_after, attempt, jitter, now))
-            }
-            AttemptOutcome::Status { status: 408 | 500 | 502 | 504, .. } if retry_safe => {
-                Some(self.backoff(attempt, jitter))
-            }
-            AttemptOutcome::Status { .. } => None,
+        let wait = match outcome {
+            AttemptOutcome::Transport(TransportKind::Connect) => Wait::Backoff,
+            AttemptOutcome::Transport(_) if retry_safe => Wait::Backoff,
+            AttemptOutcome::Status { status: 429, retry_after } => Wait::AfterOrBackoff(retry_after),
+            AttemptOutcome::Status { status: 503, retry_after } if retry_safe => Wait::AfterOrBackoff(retry_after),
+            AttemptOutcome::Status { status: 408 | 500 | 502 | 504, .. } if retry_safe => Wait::Backoff,
+            AttemptOutcome::Transport(_) | AttemptOutcome::Status { .. } => return RetryDecision::Stop,
         };
-        match delay {
-            Some(delay) if elapsed.saturating_add(delay) <= self.max_elapsed => RetryDecision::RetryAfter(delay),
-            _ => RetryDecision::Stop,
+        let (elapsed, jitter, now) = inputs();
+        let delay = match wait {
+            Wait::Backoff => self.backoff(attempt, jitter),
+            Wait::AfterOrBackoff(retry_after) => self.after_or_backoff(retry_after, attempt, jitter, now),
+        };
+        if elapsed.saturating_add(delay) <= self.max_elapsed {
+            RetryDecision::RetryAfter(delay)
+        } else {
+            RetryDecision::Stop
         }
     }
 

@@ -219,6 +219,69 @@ async fn over_size_body_is_rejected_at_the_cap() {
     assert!(matches!(err, Error::BodyTooLarge { limit: 16_384, status: 200, .. }), "{err}");
 }
 
+/// A server that answers every request with a chunked body written in `pieces`, one write
+/// (and a pause) per piece, so that the client reads it in several chunks.
+fn piecewise_server(pieces: Vec<Vec<u8>>) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+            );
+            for piece in &pieces {
+                let _ = stream.write_all(format!("{:x}\r\n", piece.len()).as_bytes());
+                let _ = stream.write_all(piece);
+                let _ = stream.write_all(b"\r\n");
+                let _ = stream.flush();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        }
+    });
+    addr
+}
+
+/// A body that arrives in several chunks is joined whole, kept as it came (plain) or copied
+/// into a wiped buffer (sensitive), and the size cap holds across chunks, without a
+/// `Content-Length` to check first.
+#[tokio::test]
+async fn bodies_sent_in_pieces_arrive_whole_and_the_cap_holds_across_chunks() {
+    let pieces = vec![br#"{"access_token":"#.to_vec(), br#""abc","#.to_vec(), br#""expires_in":3600}"#.to_vec()];
+    let whole: Vec<u8> = pieces.concat();
+    let addr = piecewise_server(pieces);
+    let http = HttpClient::with_config(HttpConfig { retry: RetryPolicy::disabled(), ..HttpConfig::default() }).unwrap();
+    let url = Url::parse(&format!("http://{addr}/token")).unwrap();
+    for sensitive in [false, true] {
+        let mut request = ApiRequest::new("read", Method::GET, url.clone());
+        if sensitive {
+            request = request.sensitive_response();
+        }
+        let response = http.execute(&request).await.unwrap();
+        assert_eq!(response.body(), whole.as_slice(), "sensitive: {sensitive}");
+    }
+    let big = piecewise_server(vec![vec![b'x'; 700]; 4]);
+    let capped = HttpClient::with_config(HttpConfig {
+        retry: RetryPolicy::disabled(),
+        max_body_bytes: 2000,
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    let url = Url::parse(&format!("http://{big}/big")).unwrap();
+    for sensitive in [false, true] {
+        let mut request = ApiRequest::new("read", Method::GET, url.clone());
+        if sensitive {
+            request = request.sensitive_response();
+        }
+        let err = capped.execute(&request).await.unwrap_err();
+        assert!(matches!(err, Error::BodyTooLarge { limit: 2000, status: 200, .. }), "{err}");
+    }
+}
+
 #[tokio::test]
 async fn token_is_cached_and_refreshed_before_expiry_by_the_clock() {
     let server = MockServer::start_async().await;

@@ -36,6 +36,32 @@ pub(crate) struct Inner {
     pub tags: BindingTags,
     pub random: FillRandom,
     pub response_mode: ResponseMode,
+    pub urls: AuthUrls,
+}
+
+/// The auth URLs every sign-on uses, built once per client (not once per request).
+#[derive(Clone)]
+pub(crate) struct AuthUrls {
+    pub authorize: Url,
+    pub resume: Url,
+    pub token: Url,
+    /// `{auth}/{envID}/flows`: a flow's URL is this plus its ID.
+    pub flows: Url,
+    /// `{auth}/{envID}/as`.
+    pub issuer: String,
+}
+
+impl AuthUrls {
+    fn new(endpoints: &Endpoints, environment: &EnvironmentId) -> Self {
+        let url = |segments: &[&str]| endpoints.auth_url(environment, segments);
+        Self {
+            authorize: url(&["as", "authorize"]),
+            resume: url(&["as", "resume"]),
+            token: url(&["as", "token"]),
+            flows: url(&["flows"]),
+            issuer: url(&["as"]).as_str().trim_end_matches('/').to_owned(),
+        }
+    }
 }
 
 /// How long PingOne keeps a flow without activity (reference §6.5): a flow that answers `404`
@@ -83,6 +109,7 @@ impl SignOnClient {
             redirect_uri: app.redirect_uri.clone(),
         };
         let tags = binding.tags();
+        let urls = AuthUrls::new(&endpoints, &environment);
         Self {
             inner: Arc::new(Inner {
                 http,
@@ -98,6 +125,7 @@ impl SignOnClient {
                 tags,
                 random: os_random,
                 response_mode: ResponseMode::Redirect,
+                urls,
             }),
         }
     }
@@ -223,6 +251,7 @@ impl SignOnClient {
                 tags: shared.tags,
                 random: shared.random,
                 response_mode: shared.response_mode,
+                urls: shared.urls.clone(),
             },
         };
         change(&mut inner);
@@ -260,7 +289,7 @@ impl SignOnClient {
     /// The issuer ID tokens must carry: `{auth}/{envID}/as`.
     #[must_use]
     pub fn issuer(&self) -> String {
-        self.auth_url(&["as"]).as_str().trim_end_matches('/').to_owned()
+        self.inner.urls.issuer.clone()
     }
 
     pub(crate) fn auth_url(&self, segments: &[&str]) -> Url {
@@ -284,7 +313,7 @@ impl SignOnClient {
         let nonce = StateToken::new(random(32)?);
         let app = &self.inner.app;
         let policy = &self.inner.id_token_policy;
-        let mut url = self.auth_url(&["as", "authorize"]);
+        let mut url = self.inner.urls.authorize.clone();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &app.client_id)
@@ -516,7 +545,11 @@ impl SignOnClient {
     }
 
     fn flow_url(&self, flow_id: &str) -> Url {
-        self.auth_url(&["flows", flow_id])
+        let mut url = self.inner.urls.flows.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.push(flow_id);
+        }
+        url
     }
 }
 

@@ -55,7 +55,7 @@ impl CookieJar {
     pub(crate) fn absorb(&mut self, headers: &HeaderMap, request: &Url, now: SystemTime) {
         let Some(host) = request.host_str().map(str::to_ascii_lowercase) else { return };
         let now = unix(now);
-        for value in headers.get_all("set-cookie") {
+        for value in headers.get_all(pingone_core::internal::SET_COOKIE) {
             let Ok(text) = value.to_str() else { continue };
             let Some(parsed) = parse(text, request, &host, now) else { continue };
             self.cookies.retain(|c| {
@@ -77,19 +77,45 @@ impl CookieJar {
     /// path, `Secure` ones only over https (or to a loopback host), none expired; longer paths
     /// first.
     pub(crate) fn header_for(&self, url: &Url, now: SystemTime) -> String {
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return String::new() };
+        let Some(host) = url.host_str() else { return String::new() };
+        if self.cookies.is_empty() {
+            return String::new();
+        }
+        // `url` lower-cases the hosts of http(s) URLs already; other schemes are lowered here.
+        let host: std::borrow::Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            host.to_ascii_lowercase().into()
+        } else {
+            host.into()
+        };
         let now = unix(now);
-        let secure_channel = url.scheme() == "https" || is_loopback(url);
-        let mut matching: Vec<&StoredCookie> = self
-            .cookies
-            .iter()
-            .filter(|c| if c.domain_cookie { domain_matches(&host, &c.domain) } else { host == c.domain })
-            .filter(|c| path_matches(url.path(), &c.path))
-            .filter(|c| !c.secure || secure_channel)
-            .filter(|c| c.expires.is_none_or(|x| x > now))
-            .collect();
+        let path = url.path();
+        let mut secure_channel: Option<bool> = None;
+        let mut matching: Vec<&StoredCookie> = Vec::with_capacity(self.cookies.len());
+        for c in &self.cookies {
+            let host_matches = if c.domain_cookie { domain_matches(&host, &c.domain) } else { *host == *c.domain };
+            if !host_matches || !path_matches(path, &c.path) || c.expires.is_some_and(|x| x <= now) {
+                continue;
+            }
+            if c.secure && !*secure_channel.get_or_insert_with(|| url.scheme() == "https" || is_loopback(url)) {
+                continue;
+            }
+            matching.push(c);
+        }
+        // Longer paths first; a stable sort keeps the jar's order otherwise.
         matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
-        matching.iter().map(|c| format!("{}={}", c.name, c.value.secret())).collect::<Vec<_>>().join("; ")
+        let len = matching.iter().fold(0_usize, |total, c| {
+            total.saturating_add(c.name.len()).saturating_add(c.value.secret().len()).saturating_add(3)
+        });
+        let mut header = String::with_capacity(len);
+        for c in matching {
+            if !header.is_empty() {
+                header.push_str("; ");
+            }
+            header.push_str(&c.name);
+            header.push('=');
+            header.push_str(c.value.secret());
+        }
+        header
     }
 
     /// The cookie names (not values), for `Debug`.

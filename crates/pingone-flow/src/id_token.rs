@@ -7,98 +7,12 @@
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use pingone_core::StateToken;
-use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::claims_policy::{Expected, check_claims};
 use crate::client::SignOnClient;
 use crate::error::{FlowError, IdTokenError};
+pub use crate::id_token_claims::IdTokenClaims;
 use crate::jwks::{KeySet, Want};
-
-/// The claims of a verified ID token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct IdTokenClaims {
-    /// Issuer.
-    pub iss: String,
-    /// Subject: the user's ID.
-    pub sub: String,
-    /// Audience: the client ID, and possibly audiences the client trusts.
-    #[serde(deserialize_with = "one_or_many")]
-    pub aud: Vec<String>,
-    /// Authorized party: when present, the client ID (required with several audiences).
-    #[serde(default)]
-    pub azp: Option<String>,
-    /// Expiry (Unix seconds).
-    pub exp: u64,
-    /// Issue time (Unix seconds).
-    pub iat: u64,
-    /// Not before (Unix seconds).
-    #[serde(default)]
-    pub nbf: Option<u64>,
-    /// When the user authenticated (Unix seconds).
-    #[serde(default)]
-    pub auth_time: Option<u64>,
-    /// The nonce (checked against the authorization request; redacted in `Debug`).
-    #[serde(default)]
-    pub nonce: Option<StateToken>,
-    /// Authentication methods (`otp`, `pwd`, ...).
-    #[serde(default)]
-    pub amr: Vec<String>,
-    /// Authentication context class.
-    #[serde(default)]
-    pub acr: Option<String>,
-    /// Session ID.
-    #[serde(default)]
-    pub sid: Option<String>,
-    /// E-mail address (`email` scope).
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Username (`profile` scope).
-    #[serde(default)]
-    pub preferred_username: Option<String>,
-    /// Given name (`profile` scope).
-    #[serde(default)]
-    pub given_name: Option<String>,
-    /// Family name (`profile` scope).
-    #[serde(default)]
-    pub family_name: Option<String>,
-    /// Full name (`profile` scope).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Every other claim (PingOne's `env`, `org`, `p1.region`, ...), as sent.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
-
-impl IdTokenClaims {
-    /// A name to greet the user with: `name`, else given and family name, else the username,
-    /// else the subject.
-    #[must_use]
-    pub fn display_name(&self) -> String {
-        if let Some(name) = self.name.as_deref().filter(|n| !n.trim().is_empty()) {
-            return name.to_owned();
-        }
-        let parts: Vec<&str> =
-            [self.given_name.as_deref(), self.family_name.as_deref()].into_iter().flatten().collect();
-        if !parts.is_empty() {
-            return parts.join(" ");
-        }
-        self.preferred_username.clone().unwrap_or_else(|| self.sub.clone())
-    }
-}
-
-fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Aud {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Aud::deserialize(deserializer)? {
-        Aud::One(a) => vec![a],
-        Aud::Many(a) => a,
-    })
-}
 
 /// The outcome of trying one token against a key set.
 enum Attempt {
@@ -173,10 +87,9 @@ pub(crate) async fn verify_id_token(
         Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid.clone()).into()),
         Attempt::BadSignature => return Err(IdTokenError::BadSignature.into()),
     };
-    let issuer = client.issuer();
     let expected = Expected {
         client_id: &client.app().client_id,
-        issuer: &issuer,
+        issuer: &client.inner.urls.issuer,
         nonce,
         now: crate::context::unix_seconds(client.inner.clock.now()),
         leeway: client.inner.leeway.as_secs(),

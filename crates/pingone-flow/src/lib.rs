@@ -109,6 +109,7 @@ mod decoy;
 mod error;
 mod flow_json;
 mod id_token;
+mod id_token_claims;
 /// Hooks for this workspace's own tests (feature `test-hooks`, which no application enables:
 /// they reach inside sealed stages and sessions).
 #[cfg(feature = "test-hooks")]

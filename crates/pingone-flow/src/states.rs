@@ -457,7 +457,7 @@ impl Completed {
             }
             return Ok(Resumed { ctx: self.ctx, code });
         }
-        let mut url = client.auth_url(&["as", "resume"]);
+        let mut url = client.inner.urls.resume.clone();
         url.query_pairs_mut().append_pair("flowId", &self.ctx.flow_id);
         // A 200 answer (pi.flow) carries the code: never in an error's body snippet.
         let request = ApiRequest::new(STEP, Method::GET, url.clone())
@@ -530,7 +530,7 @@ impl Resumed {
             ("redirect_uri", &app.redirect_uri),
             ("code_verifier", self.ctx.verifier.secret()),
         ];
-        let request = ApiRequest::new(STEP, Method::POST, client.auth_url(&["as", "token"]))
+        let request = ApiRequest::new(STEP, Method::POST, client.inner.urls.token.clone())
             .sensitive_response()
             // Never repeated after a lost answer: a code is redeemed once, and a second
             // redemption may make PingOne revoke the tokens of the first.
