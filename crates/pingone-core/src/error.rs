@@ -160,9 +160,22 @@ pub struct TransportError {
     pub kind: TransportKind,
     /// How many attempts were made.
     pub attempts: u32,
-    /// The underlying error, without its URL (the query may hold `state`, `nonce` and
-    /// `code_challenge`; [`TransportError::context`] has the path).
-    pub source: reqwest::Error,
+    /// The underlying `reqwest` error, without its URL (the query may hold `state`, `nonce`
+    /// and `code_challenge`; [`TransportError::context`] has the path). `None` when the
+    /// attempt's own deadline ([`HttpConfig::request_timeout`](crate::HttpConfig)) elapsed.
+    pub source: Option<reqwest::Error>,
+}
+
+/// The text of a transport failure's cause.
+struct TransportCause<'a>(&'a TransportError);
+
+impl std::fmt::Display for TransportCause<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.source {
+            Some(source) => source.fmt(f),
+            None => f.write_str("no complete response within the request timeout"),
+        }
+    }
 }
 
 /// Every failure of a PingOne call.
@@ -189,7 +202,7 @@ pub enum Error {
         status: u16,
     },
     /// The request could not be completed at the transport level.
-    #[error("{}: {} after {} attempt(s): {}", .0.context, transport_kind_text(.0.kind), .0.attempts, .0.source)]
+    #[error("{}: {} after {} attempt(s): {}", .0.context, transport_kind_text(.0.kind), .0.attempts, TransportCause(.0))]
     Transport(Box<TransportError>),
     /// A response was well-formed but broke the protocol (a redirect to an unexpected host, a
     /// `Location` without `flowId`, a missing header, ...).

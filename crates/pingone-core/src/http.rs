@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::body::{BodyBytes, ResponseBody};
 use crate::clock::{SharedClock, system_clock};
+use crate::deadline::{Elapsed, SharedDeadlines};
 use crate::error::{Error, TransportError, TransportKind};
 use crate::proxy::ProxyConfig;
 use crate::request::ApiRequest;
@@ -32,7 +33,8 @@ const CORRELATION: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
 pub struct HttpConfig {
     /// Time allowed to establish a connection.
     pub connect_timeout: Duration,
-    /// Time allowed for one whole attempt (connect, send, receive).
+    /// Time allowed for one whole attempt (connect, send, receive). Attempts that start close
+    /// together share one timer, so an attempt may run up to a sixteenth longer.
     pub request_timeout: Duration,
     /// The largest response body read; a larger one is an [`Error::BodyTooLarge`].
     pub max_body_bytes: usize,
@@ -92,6 +94,7 @@ pub struct HttpClient {
     config: Arc<HttpConfig>,
     clock: SharedClock,
     observer: Option<Arc<dyn ExchangeObserver>>,
+    deadlines: Arc<SharedDeadlines>,
 }
 
 impl HttpClient {
@@ -116,14 +119,21 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
+            // The request timeout is kept by `SharedDeadlines` (one timer per window of attempts,
+            // not one per request); the connect timeout stays with reqwest (one per connection).
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
             .user_agent(config.user_agent.clone());
         if let Some(proxy) = &config.proxy {
             builder = builder.proxy(proxy.to_reqwest().map_err(build_error)?);
         }
         let client = builder.build().map_err(build_error)?;
-        Ok(Self { client, config: Arc::new(config), clock: system_clock(), observer: None })
+        Ok(Self {
+            client,
+            config: Arc::new(config),
+            clock: system_clock(),
+            observer: None,
+            deadlines: Arc::new(SharedDeadlines::default()),
+        })
     }
 
     /// Reports every attempt to `observer`.
@@ -180,7 +190,17 @@ impl HttpClient {
             // span or an observer records it, the retry inputs when a retry is possible.
             let timed = self.observer.is_some() || !span.is_disabled();
             let sent = timed.then(Instant::now);
-            let result = self.attempt(request, correlation_header.clone(), sent, &span).instrument(span.clone()).await;
+            let attempt_once = self.attempt(request, correlation_header.clone(), sent, &span);
+            let within_deadline = self.deadlines.run(self.config.request_timeout, attempt_once);
+            let result = within_deadline.instrument(span.clone()).await.unwrap_or_else(|Elapsed| {
+                tracing::debug!(parent: &span, kind = ?TransportKind::Timeout, "transport error");
+                Err(Error::Transport(Box::new(TransportError {
+                    context: request.context(),
+                    kind: TransportKind::Timeout,
+                    attempts: 1,
+                    source: None,
+                })))
+            });
             if let (Some(observer), Some(sent)) = (&self.observer, sent) {
                 observer.on_exchange(&Exchange {
                     operation: request.operation.clone(),
@@ -258,7 +278,12 @@ impl HttpClient {
             // reqwest's `Display` and `Debug` print the URL, whose query may hold `state`, `nonce`
             // and `code_challenge` (step 14): dropped; the context keeps the path.
             let source = source.without_url();
-            Error::Transport(Box::new(TransportError { context: request.context(), kind, attempts: 1, source }))
+            Error::Transport(Box::new(TransportError {
+                context: request.context(),
+                kind,
+                attempts: 1,
+                source: Some(source),
+            }))
         };
         let mut response = self.client.execute(outgoing).await.map_err(transport)?;
         let status = response.status().as_u16();

@@ -40,6 +40,7 @@ mod body;
 mod client_auth;
 mod clock;
 pub mod danger;
+mod deadline;
 mod endpoints;
 mod error;
 mod error_body;

@@ -82,11 +82,8 @@ impl CookieJar {
             return String::new();
         }
         // `url` lower-cases the hosts of http(s) URLs already; other schemes are lowered here.
-        let host: std::borrow::Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            host.to_ascii_lowercase().into()
-        } else {
-            host.into()
-        };
+        let host: std::borrow::Cow<'_, str> =
+            if host.bytes().any(|b| b.is_ascii_uppercase()) { host.to_ascii_lowercase().into() } else { host.into() };
         let now = unix(now);
         let path = url.path();
         let mut secure_channel: Option<bool> = None;

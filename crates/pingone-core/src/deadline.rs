@@ -1,0 +1,158 @@
+//! Request deadlines that share their timers.
+//!
+//! A timer per request (what `reqwest`'s `timeout` registers) costs more than its bookkeeping:
+//! whenever the runtime has no earlier timer pending, registering one wakes the thread parked
+//! on the timer driver so that it can set its wake-up time — a thread switch on every request.
+//! Here the attempts that start within a short window share one deadline: the first of them
+//! starts one task that sleeps until it, and the others wait on that task's notification. An
+//! attempt's deadline is therefore between `timeout` and `timeout + timeout / 16` after its
+//! start; the runtime sees one timer per window instead of one per request.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::runtime::{Handle, Id};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// How many windows one timeout spans: the deadline is late by at most `timeout / WINDOWS`.
+const WINDOWS: u32 = 16;
+
+/// The deadlines of one HTTP client.
+#[derive(Debug, Default)]
+pub(crate) struct SharedDeadlines {
+    current: Mutex<Option<Window>>,
+}
+
+/// One shared deadline, kept by a task of the runtime that made it.
+#[derive(Debug)]
+struct Window {
+    runtime: Id,
+    at: Instant,
+    expired: Arc<Expiry>,
+}
+
+#[derive(Debug, Default)]
+struct Expiry {
+    fired: AtomicBool,
+    notify: Notify,
+}
+
+impl Expiry {
+    async fn wait(&self) {
+        loop {
+            let mut notified = pin!(self.notify.notified());
+            notified.as_mut().enable();
+            if self.fired.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The deadline passed before the work finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Elapsed;
+
+impl SharedDeadlines {
+    /// Runs `work` until it finishes or `timeout` (plus at most `timeout / 16`) elapses. Called
+    /// within a Tokio runtime with timers enabled, as `reqwest` itself requires.
+    pub(crate) async fn run<F: Future>(&self, timeout: Duration, work: F) -> Result<F::Output, Elapsed> {
+        let Some(expired) = self.window(timeout) else {
+            // No runtime handle to keep a shared timer in: a timer of this attempt's own.
+            return tokio::time::timeout(timeout, work).await.map_err(|_| Elapsed);
+        };
+        let mut work = pin!(work);
+        let mut expiry = pin!(expired.wait());
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = work.as_mut().poll(cx) {
+                return Poll::Ready(Ok(output));
+            }
+            expiry.as_mut().poll(cx).map(|()| Err(Elapsed))
+        })
+        .await
+    }
+
+    /// The expiry of a window that ends between `timeout` and `timeout + timeout / 16` from
+    /// now, started if needed; `None` outside a runtime or for an unrepresentable time.
+    fn window(&self, timeout: Duration) -> Option<Arc<Expiry>> {
+        let runtime = Handle::try_current().ok()?;
+        let earliest = Instant::now().checked_add(timeout)?;
+        let width = timeout.checked_div(WINDOWS).unwrap_or_default().max(Duration::from_millis(1));
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(window) = current.as_ref()
+            && window.runtime == runtime.id()
+            && window.at >= earliest
+            && window.at.duration_since(earliest) <= width
+        {
+            return Some(window.expired.clone());
+        }
+        let at = earliest.checked_add(width)?;
+        let expired = Arc::new(Expiry::default());
+        let timer = expired.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            timer.fired.store(true, Ordering::Release);
+            timer.notify.notify_waiters();
+        });
+        *current = Some(Window { runtime: runtime.id(), at, expired: expired.clone() });
+        Some(expired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn work_that_never_ends_times_out_within_a_sixteenth_of_the_timeout() {
+        let deadlines = SharedDeadlines::default();
+        let started = Instant::now();
+        let outcome = deadlines.run(Duration::from_secs(16), std::future::pending::<()>()).await;
+        assert_eq!(outcome, Err(Elapsed));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_secs(16) && waited <= Duration::from_secs(17), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn finished_work_is_not_cut_short_and_attempts_close_together_share_a_window() {
+        let deadlines = SharedDeadlines::default();
+        assert_eq!(deadlines.run(Duration::from_secs(16), async { 7 }).await, Ok(7));
+        let first = deadlines.window(Duration::from_secs(16)).unwrap();
+        tokio::time::advance(Duration::from_millis(500)).await;
+        let second = deadlines.window(Duration::from_secs(16)).unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "attempts within one window share its deadline");
+        tokio::time::advance(Duration::from_millis(600)).await;
+        let third = deadlines.window(Duration::from_secs(16)).unwrap();
+        assert!(!Arc::ptr_eq(&first, &third), "a later attempt never gets a deadline too soon");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_waiter_of_a_window_is_released() {
+        let deadlines = Arc::new(SharedDeadlines::default());
+        let waiters: Vec<_> = (0..50)
+            .map(|_| {
+                let deadlines = deadlines.clone();
+                tokio::spawn(async move { deadlines.run(Duration::from_secs(2), std::future::pending::<()>()).await })
+            })
+            .collect();
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap(), Err(Elapsed));
+        }
+    }
+
+    #[test]
+    fn a_window_of_a_finished_runtime_is_not_reused() {
+        let deadlines = SharedDeadlines::default();
+        for _ in 0..2 {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let outcome = runtime.block_on(deadlines.run(Duration::from_millis(20), std::future::pending::<()>()));
+            assert_eq!(outcome, Err(Elapsed));
+        }
+    }
+}
