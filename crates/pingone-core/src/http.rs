@@ -191,7 +191,9 @@ impl HttpClient {
             let timed = self.observer.is_some() || !span.is_disabled();
             let sent = timed.then(Instant::now);
             let attempt_once = self.attempt(request, correlation_header.clone(), sent, &span);
-            let within_deadline = self.deadlines.run(self.config.request_timeout, attempt_once);
+            // Boxed: the attempt's state is the largest part of every request future, and the
+            // futures of the flow steps that await it would otherwise copy it at every level.
+            let within_deadline = Box::pin(self.deadlines.run(self.config.request_timeout, attempt_once));
             let result = within_deadline.instrument(span.clone()).await.unwrap_or_else(|Elapsed| {
                 tracing::debug!(parent: &span, kind = ?TransportKind::Timeout, "transport error");
                 Err(Error::Transport(Box::new(TransportError {
