@@ -256,12 +256,12 @@ async fn bodies_sent_in_pieces_arrive_whole_and_the_cap_holds_across_chunks() {
     let addr = piecewise_server(pieces);
     let http = HttpClient::with_config(HttpConfig { retry: RetryPolicy::disabled(), ..HttpConfig::default() }).unwrap();
     let url = Url::parse(&format!("http://{addr}/token")).unwrap();
+    let request = |url: &Url, sensitive: bool| {
+        let plain = ApiRequest::new("read", Method::GET, url.clone());
+        if sensitive { plain.sensitive_response() } else { plain }
+    };
     for sensitive in [false, true] {
-        let mut request = ApiRequest::new("read", Method::GET, url.clone());
-        if sensitive {
-            request = request.sensitive_response();
-        }
-        let response = http.execute(&request).await.unwrap();
+        let response = http.execute(&request(&url, sensitive)).await.unwrap();
         assert_eq!(response.body(), whole.as_slice(), "sensitive: {sensitive}");
     }
     let big = piecewise_server(vec![vec![b'x'; 700]; 4]);
@@ -273,11 +273,7 @@ async fn bodies_sent_in_pieces_arrive_whole_and_the_cap_holds_across_chunks() {
     .unwrap();
     let url = Url::parse(&format!("http://{big}/big")).unwrap();
     for sensitive in [false, true] {
-        let mut request = ApiRequest::new("read", Method::GET, url.clone());
-        if sensitive {
-            request = request.sensitive_response();
-        }
-        let err = capped.execute(&request).await.unwrap_err();
+        let err = capped.execute(&request(&url, sensitive)).await.unwrap_err();
         assert!(matches!(err, Error::BodyTooLarge { limit: 2000, status: 200, .. }), "{err}");
     }
 }
