@@ -4,15 +4,48 @@
 //! with leeway through the injected clock, `nonce`, and the application's `amr`/`acr`
 //! requirements.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use jsonwebtoken::{Algorithm, Validation, decode};
 use pingone_core::StateToken;
+use serde::Deserialize;
 
 use crate::claims_policy::{Expected, check_claims};
 use crate::client::SignOnClient;
 use crate::error::{FlowError, IdTokenError};
 pub use crate::id_token_claims::IdTokenClaims;
 use crate::jwks::{KeySet, Want};
+
+/// The two members of a token's JOSE header that choose the key: read once, here, before
+/// `jsonwebtoken::decode` (which reads the whole header again and checks it against the
+/// validation's algorithms, so nothing is trusted from this read but the key choice).
+#[derive(Deserialize)]
+struct JoseHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+impl JoseHeader {
+    fn read(token: &str) -> Result<Self, IdTokenError> {
+        let malformed = |what: &str| IdTokenError::Malformed(format!("the token's header {what}"));
+        let (encoded, _) = token.split_once('.').ok_or_else(|| malformed("is missing"))?;
+        let json = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| malformed("is not base64url"))?;
+        serde_json::from_slice(&json).map_err(|e| malformed(&format!("is not a JOSE header: {e}")))
+    }
+
+    /// `alg` must be `RS256`. Another is named as sent when it looks like an algorithm name; the
+    /// token's own text otherwise never reaches an error message.
+    fn require_rs256(&self) -> Result<(), IdTokenError> {
+        if self.alg == "RS256" {
+            return Ok(());
+        }
+        let named = self.alg.len() <= 16 && self.alg.bytes().all(|b| b.is_ascii_alphanumeric());
+        let alg = if named { self.alg.clone() } else { "an unrecognised algorithm".to_owned() };
+        Err(IdTokenError::UnexpectedAlgorithm(alg))
+    }
+}
 
 /// The outcome of trying one token against a key set.
 enum Attempt {
@@ -60,10 +93,8 @@ pub(crate) async fn verify_id_token(
     token: &str,
     nonce: &StateToken,
 ) -> Result<IdTokenClaims, FlowError> {
-    let header = decode_header(token).map_err(|e| IdTokenError::Malformed(e.to_string()))?;
-    if header.alg != Algorithm::RS256 {
-        return Err(IdTokenError::UnexpectedAlgorithm(format!("{:?}", header.alg)).into());
-    }
+    let header = JoseHeader::read(token)?;
+    header.require_rs256()?;
     let kid = header.kid.as_deref();
     let cache = &client.inner.keys;
     let cached = cache.keys(client, Want::Cached).await?;
@@ -84,7 +115,7 @@ pub(crate) async fn verify_id_token(
     }
     let claims = match attempt {
         Attempt::Verified(claims) => *claims,
-        Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid.clone()).into()),
+        Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid).into()),
         Attempt::BadSignature => return Err(IdTokenError::BadSignature.into()),
     };
     let expected = Expected {
@@ -101,7 +132,42 @@ pub(crate) async fn verify_id_token(
 
 #[cfg(test)]
 mod tests {
-    use super::IdTokenClaims;
+    use super::{IdTokenClaims, IdTokenError, JoseHeader, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+
+    fn token_with_header(header: &str) -> String {
+        format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(header))
+    }
+
+    #[test]
+    fn the_header_gives_the_key_choice_and_only_rs256_passes() {
+        let header = JoseHeader::read(&token_with_header(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#)).unwrap();
+        assert_eq!((header.alg.as_str(), header.kid.as_deref()), ("RS256", Some("k1")));
+        assert!(header.require_rs256().is_ok());
+        let no_kid = JoseHeader::read(&token_with_header(r#"{"alg":"RS256"}"#)).unwrap();
+        assert_eq!(no_kid.kid, None);
+        let refused = |header: &str| JoseHeader::read(&token_with_header(header)).unwrap().require_rs256().unwrap_err();
+        assert!(matches!(refused(r#"{"alg":"none"}"#), IdTokenError::UnexpectedAlgorithm(a) if a == "none"));
+        assert!(
+            matches!(refused(r#"{"alg":"HS256","kid":"k1"}"#), IdTokenError::UnexpectedAlgorithm(a) if a == "HS256")
+        );
+        let odd = refused(r#"{"alg":"RS256\u0000<script>"}"#);
+        assert!(matches!(&odd, IdTokenError::UnexpectedAlgorithm(a) if a == "an unrecognised algorithm"), "{odd}");
+    }
+
+    #[test]
+    fn malformed_headers_are_malformed_tokens() {
+        for token in [
+            "no-dot-at-all".to_owned(),
+            "*not base64*.e30.c2ln".to_owned(),
+            token_with_header("not json"),
+            token_with_header(r#"{"kid":"k1"}"#),
+            token_with_header(r#"{"alg":5}"#),
+            token_with_header(r#"{"alg":"RS256","alg":"none"}"#),
+        ] {
+            assert!(matches!(JoseHeader::read(&token), Err(IdTokenError::Malformed(_))), "{token}");
+        }
+    }
 
     fn claims(extra: serde_json::Value) -> IdTokenClaims {
         let mut base = serde_json::json!({ "iss": "i", "sub": "user-1", "aud": "c", "exp": 2, "iat": 1 });
