@@ -43,6 +43,11 @@ struct Expiry {
 }
 
 impl Expiry {
+    fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
     async fn wait(&self) {
         loop {
             let mut notified = pin!(self.notify.notified());
@@ -94,14 +99,23 @@ impl SharedDeadlines {
         }
         let at = earliest.checked_add(width)?;
         let expired = Arc::new(Expiry::default());
-        let timer = expired.clone();
+        let timer = FireOnDrop(expired.clone());
         runtime.spawn(async move {
             tokio::time::sleep_until(at).await;
-            timer.fired.store(true, Ordering::Release);
-            timer.notify.notify_waiters();
+            drop(timer);
         });
         *current = Some(Window { runtime: runtime.id(), at, expired: expired.clone() });
         Some(expired)
+    }
+}
+
+/// Fires its expiry when dropped: when the timer task ends, and also when it never does (a
+/// runtime shutting down drops its tasks unfinished), so that no waiter is left waiting.
+struct FireOnDrop(Arc<Expiry>);
+
+impl Drop for FireOnDrop {
+    fn drop(&mut self) {
+        self.0.fire();
     }
 }
 
@@ -144,6 +158,23 @@ mod tests {
         for waiter in waiters {
             assert_eq!(waiter.await.unwrap(), Err(Elapsed));
         }
+    }
+
+    /// A timer task that never fires (dropped by a runtime shutting down) releases its waiters
+    /// (as a timeout) instead of leaving them waiting for ever.
+    #[test]
+    fn waiters_are_released_when_the_timer_task_is_dropped() {
+        let deadlines = Arc::new(SharedDeadlines::default());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let handle = runtime.handle().clone();
+        drop(runtime);
+        let (sender, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ =
+                sender.send(handle.block_on(deadlines.run(Duration::from_millis(20), std::future::pending::<()>())));
+        });
+        // Generous: the wait is a hang detector, not a timing assertion.
+        assert_eq!(outcome.recv_timeout(Duration::from_secs(30)), Ok(Err(Elapsed)));
     }
 
     #[test]
