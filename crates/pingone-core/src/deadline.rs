@@ -22,10 +22,12 @@ use tokio::time::Instant;
 /// How many windows one timeout spans: the deadline is late by at most `timeout / WINDOWS`.
 const WINDOWS: u32 = 16;
 
-/// The deadlines of one HTTP client.
+/// The deadlines of one HTTP client: the current window of each runtime that uses it (a
+/// client shared by several runtimes, one per worker thread, keeps one window per runtime
+/// instead of starting a timer task per request as the runtimes take turns).
 #[derive(Debug, Default)]
 pub(crate) struct SharedDeadlines {
-    current: Mutex<Option<Window>>,
+    current: Mutex<Vec<Window>>,
 }
 
 /// One shared deadline, kept by a task of the runtime that made it.
@@ -89,9 +91,12 @@ impl SharedDeadlines {
         let runtime = Handle::try_current().ok()?;
         let earliest = Instant::now().checked_add(timeout)?;
         let width = timeout.checked_div(WINDOWS).unwrap_or_default().max(Duration::from_millis(1));
+        let id = runtime.id();
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(window) = current.as_ref()
-            && window.runtime == runtime.id()
+        // Windows that have fired (or whose runtime dropped their task) are of no further use.
+        current.retain(|window| !window.expired.fired.load(Ordering::Acquire));
+        let mine = current.iter().position(|window| window.runtime == id);
+        if let Some(window) = mine.and_then(|i| current.get(i))
             && window.at >= earliest
             && window.at.duration_since(earliest) <= width
         {
@@ -104,7 +109,11 @@ impl SharedDeadlines {
             tokio::time::sleep_until(at).await;
             drop(timer);
         });
-        *current = Some(Window { runtime: runtime.id(), at, expired: expired.clone() });
+        let window = Window { runtime: id, at, expired: expired.clone() };
+        match mine.and_then(|i| current.get_mut(i)) {
+            Some(slot) => *slot = window,
+            None => current.push(window),
+        }
         Some(expired)
     }
 }
@@ -158,6 +167,25 @@ mod tests {
         for waiter in waiters {
             assert_eq!(waiter.await.unwrap(), Err(Elapsed));
         }
+    }
+
+    /// A client shared by several runtimes (one current-thread runtime per worker thread, as
+    /// actix-web runs them) keeps a window per runtime: requests from alternating runtimes do
+    /// not each start a new timer task that lives for the whole timeout.
+    #[test]
+    fn alternating_runtimes_each_keep_their_window() {
+        let deadlines = SharedDeadlines::default();
+        let runtime =
+            || tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let (a, b) = (runtime(), runtime());
+        let timeout = Duration::from_secs(16);
+        let first = a.block_on(async { deadlines.window(timeout) }).unwrap();
+        let other = b.block_on(async { deadlines.window(timeout) }).unwrap();
+        let again = a.block_on(async { deadlines.window(timeout) }).unwrap();
+        let other_again = b.block_on(async { deadlines.window(timeout) }).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other), "a window is never shared across runtimes");
+        assert!(Arc::ptr_eq(&first, &again), "runtime a's window survives a request from runtime b");
+        assert!(Arc::ptr_eq(&other, &other_again), "runtime b's window survives a request from runtime a");
     }
 
     /// A timer task that never fires (dropped by a runtime shutting down) releases its waiters
