@@ -32,7 +32,16 @@ impl JoseHeader {
         let malformed = |what: &str| IdTokenError::Malformed(format!("the token's header {what}"));
         let (encoded, _) = token.split_once('.').ok_or_else(|| malformed("is missing"))?;
         let json = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| malformed("is not base64url"))?;
-        serde_json::from_slice(&json).map_err(|e| malformed(&format!("is not a JOSE header: {e}")))
+        // serde's message would quote a string from the token (a header that is one JSON string,
+        // say): only the kind of failure is told.
+        serde_json::from_slice(&json).map_err(|e| {
+            malformed(match e.classify() {
+                serde_json::error::Category::Data => {
+                    "is not a JOSE header (a member missing, repeated or of the wrong type)"
+                }
+                _ => "is not JSON",
+            })
+        })
     }
 
     /// `alg` must be `RS256`. Another is named as sent when it looks like an algorithm name; the
@@ -45,6 +54,15 @@ impl JoseHeader {
         let alg = if named { self.alg.clone() } else { "an unrecognised algorithm".to_owned() };
         Err(IdTokenError::UnexpectedAlgorithm(alg))
     }
+}
+
+/// The `kid` an error names: as sent when it is a short, plain identifier; otherwise a
+/// placeholder (the header is not verified yet, so its text is the sender's to choose).
+fn shown_kid(kid: Option<String>) -> Option<String> {
+    kid.map(|kid| {
+        let plain = kid.len() <= 64 && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if plain { kid } else { format!("(an unusual kid of {} bytes)", kid.len()) }
+    })
 }
 
 /// The outcome of trying one token against a key set.
@@ -115,7 +133,7 @@ pub(crate) async fn verify_id_token(
     }
     let claims = match attempt {
         Attempt::Verified(claims) => *claims,
-        Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(header.kid).into()),
+        Attempt::NoCandidate => return Err(IdTokenError::UnknownKey(shown_kid(header.kid)).into()),
         Attempt::BadSignature => return Err(IdTokenError::BadSignature.into()),
     };
     let expected = Expected {
@@ -132,7 +150,7 @@ pub(crate) async fn verify_id_token(
 
 #[cfg(test)]
 mod tests {
-    use super::{IdTokenClaims, IdTokenError, JoseHeader, URL_SAFE_NO_PAD};
+    use super::{IdTokenClaims, IdTokenError, JoseHeader, URL_SAFE_NO_PAD, shown_kid};
     use base64::Engine as _;
 
     fn token_with_header(header: &str) -> String {
@@ -153,6 +171,21 @@ mod tests {
         );
         let odd = refused(r#"{"alg":"RS256\u0000<script>"}"#);
         assert!(matches!(&odd, IdTokenError::UnexpectedAlgorithm(a) if a == "an unrecognised algorithm"), "{odd}");
+    }
+
+    /// Nothing of an unverified token reaches an error message unbounded: neither a header
+    /// that is a JSON string (which serde's message would quote whole) nor a long `kid`.
+    #[test]
+    fn no_error_quotes_the_unverified_token_unbounded() {
+        let long = "<script>".repeat(200);
+        let err = JoseHeader::read(&token_with_header(&format!("\"{long}\""))).err().unwrap();
+        let text = err.to_string();
+        assert!(!text.contains("<script>") && text.len() < 200, "{text}");
+        let header = JoseHeader::read(&token_with_header(&format!(r#"{{"alg":"RS256","kid":"{long}"}}"#))).unwrap();
+        let text = IdTokenError::UnknownKey(shown_kid(header.kid)).to_string();
+        assert!(!text.contains("<script>") && text.len() < 200, "{text}");
+        assert_eq!(shown_kid(Some("8d1f-kid_2.v".into())), Some("8d1f-kid_2.v".into()), "a plain kid is named");
+        assert_eq!(shown_kid(None), None);
     }
 
     #[test]
