@@ -34,7 +34,8 @@ pub struct HttpConfig {
     /// Time allowed to establish a connection.
     pub connect_timeout: Duration,
     /// Time allowed for one whole attempt (connect, send, receive). Attempts that start close
-    /// together share one timer, so an attempt may run up to a sixteenth longer.
+    /// together share one timer, so an attempt may run up to a sixteenth longer (at least 1 ms
+    /// longer for a timeout under 16 ms).
     pub request_timeout: Duration,
     /// The largest response body read; a larger one is an [`Error::BodyTooLarge`].
     pub max_body_bytes: usize,

@@ -65,6 +65,16 @@ fn shown_kid(kid: Option<String>) -> Option<String> {
     })
 }
 
+/// At most 160 characters of a decoder's message: `jsonwebtoken` reads the whole header again
+/// before the signature is checked, and its errors may quote the token's text.
+fn bounded(message: &str) -> String {
+    const MAX: usize = 160;
+    match message.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", message.get(..cut).unwrap_or_default(), message.len()),
+        None => message.to_owned(),
+    }
+}
+
 /// The outcome of trying one token against a key set.
 enum Attempt {
     /// A key verified the signature; the claims are decoded (not yet checked).
@@ -97,7 +107,7 @@ fn try_keys(token: &str, kid: Option<&str>, keys: &KeySet) -> Result<Attempt, Id
                 return Err(match e.kind() {
                     ErrorKind::MissingRequiredClaim(claim) => IdTokenError::MissingClaim(claim.clone()),
                     ErrorKind::InvalidAlgorithm => IdTokenError::UnexpectedAlgorithm("a non-RS256 algorithm".into()),
-                    _ => IdTokenError::Malformed(e.to_string()),
+                    _ => IdTokenError::Malformed(bounded(&e.to_string())),
                 });
             }
         }
@@ -186,6 +196,14 @@ mod tests {
         assert!(!text.contains("<script>") && text.len() < 200, "{text}");
         assert_eq!(shown_kid(Some("8d1f-kid_2.v".into())), Some("8d1f-kid_2.v".into()), "a plain kid is named");
         assert_eq!(shown_kid(None), None);
+    }
+
+    #[test]
+    fn decoder_messages_are_bounded() {
+        assert_eq!(super::bounded("short"), "short");
+        let long = "é".repeat(500);
+        let shown = super::bounded(&long);
+        assert!(shown.chars().count() < 200 && shown.ends_with("(1000 bytes in all)"), "{shown}");
     }
 
     #[test]
